@@ -1,0 +1,150 @@
+/**
+ * The one definition of every AWS resource the pipeline uses: names, keys, indexes, queue settings.
+ *
+ * The CDK stack (`infra/`) and the local emulator provisioning (`infra/local/provision.ts`) both read
+ * this module, so what runs in tests and what deploys to AWS cannot drift apart.
+ *
+ * @example
+ * const r = resourcesFor('local');
+ * r.queues.batches.name; // 'contact-import-local-batches.fifo'
+ */
+
+/** Seconds each consuming function may run; queue visibility timeouts are derived from these. */
+export const FUNCTION_TIMEOUT_SECONDS = {
+  splitter: 900,
+  processor: 120,
+  deadBatch: 60,
+  aggregator: 300,
+  sweeper: 120,
+  sendingHealth: 60,
+} as const;
+
+export type FunctionName = keyof typeof FUNCTION_TIMEOUT_SECONDS;
+
+/** AWS recommends a visibility timeout of at least six times the consumer's timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Receives before a message moves to its dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** Prefix of the S3 keys that start an import: `incoming/<workspace>/<channel>/<key>/<name>.csv`. */
+export const INCOMING_PREFIX = 'incoming/';
+export const INCOMING_SUFFIX = '.csv';
+/** Prefix of the report objects: `reports/<workspace>/<importId>/`. */
+export const REPORTS_PREFIX = 'reports/';
+/** Prefix of the per-batch part files: `parts/<workspace>/<importId>/`. */
+export const PARTS_PREFIX = 'parts/';
+
+/** Number of FIFO message groups rows are spread over (MessageGroupId = hash(key value) mod P). */
+export const BATCH_PARTITIONS = 16;
+
+export interface QueueDefinition {
+  /** The queue's name (FIFO names end in `.fifo`). */
+  readonly name: string;
+  readonly fifo: boolean;
+  /** Seconds; six times the consumer's timeout. */
+  readonly visibilityTimeoutSeconds: number;
+  /** The function that consumes the queue. */
+  readonly consumer: FunctionName;
+  /** Records handed to one invocation. */
+  readonly batchSize: number;
+  /** Concurrent invocations the event source mapping may run. */
+  readonly maxConcurrency: number;
+  readonly deadLetter: { readonly name: string; readonly maxReceiveCount: number };
+  /** Seconds a message is kept. */
+  readonly retentionSeconds: number;
+}
+
+export interface TableDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly indexes: readonly {
+    readonly name: string;
+    readonly partitionKey: string;
+    readonly sortKey: string;
+    readonly projection: 'KEYS_ONLY' | 'ALL';
+  }[];
+  /** Attribute holding an epoch-seconds expiry, if the table uses TTL. */
+  readonly ttlAttribute?: string;
+}
+
+export interface Resources {
+  readonly stage: string;
+  readonly bucket: { readonly name: string };
+  readonly queues: {
+    readonly uploads: QueueDefinition;
+    readonly batches: QueueDefinition;
+    readonly aggregate: QueueDefinition;
+    readonly feedback: QueueDefinition;
+  };
+  readonly topics: { readonly notifications: { readonly name: string }; readonly feedback: { readonly name: string } };
+  readonly tables: { readonly contacts: TableDefinition; readonly imports: TableDefinition };
+}
+
+export type QueueId = keyof Resources['queues'];
+
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,20}$/;
+
+function queue(
+  base: string,
+  consumer: FunctionName,
+  opts: { fifo?: boolean; batchSize: number; maxConcurrency: number },
+): QueueDefinition {
+  const fifo = opts.fifo ?? false;
+  const suffix = fifo ? '.fifo' : '';
+  return {
+    name: `${base}${suffix}`,
+    fifo,
+    consumer,
+    visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS[consumer] * VISIBILITY_TIMEOUT_FACTOR,
+    batchSize: opts.batchSize,
+    maxConcurrency: opts.maxConcurrency,
+    deadLetter: { name: `${base}-dlq${suffix}`, maxReceiveCount: MAX_RECEIVE_COUNT },
+    retentionSeconds: 4 * 24 * 3600,
+  };
+}
+
+/**
+ * The resources of one deployment stage.
+ *
+ * @param stage lower-case stage name, e.g. `prod` or `local`
+ * @param prefix name prefix shared by every resource
+ * @param suffix appended to the bucket name only, to make it globally unique in AWS (e.g. the account id)
+ */
+export function resourcesFor(stage: string, prefix = 'contact-import', suffix = ''): Resources {
+  if (!STAGE_PATTERN.test(stage)) {
+    throw new Error(`Invalid stage "${stage}": use 1-21 lower-case letters, digits or dashes, starting with a letter`);
+  }
+  const base = `${prefix}-${stage}`;
+  return {
+    stage,
+    bucket: { name: suffix ? `${base}-uploads-${suffix}` : `${base}-uploads` },
+    queues: {
+      uploads: queue(`${base}-uploads`, 'splitter', { batchSize: 1, maxConcurrency: 10 }),
+      batches: queue(`${base}-batches`, 'processor', { fifo: true, batchSize: 10, maxConcurrency: 20 }),
+      aggregate: queue(`${base}-aggregate`, 'aggregator', { batchSize: 1, maxConcurrency: 5 }),
+      feedback: queue(`${base}-ses-feedback`, 'sendingHealth', { batchSize: 10, maxConcurrency: 5 }),
+    },
+    topics: {
+      notifications: { name: `${base}-notifications` },
+      feedback: { name: `${base}-ses-feedback` },
+    },
+    tables: {
+      contacts: {
+        name: `${base}-contacts`,
+        partitionKey: 'pk',
+        sortKey: 'sk',
+        indexes: [{ name: 'byWorkspace', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' }],
+        ttlAttribute: 'expiresAt',
+      },
+      imports: {
+        name: `${base}-imports`,
+        partitionKey: 'pk',
+        sortKey: 'sk',
+        indexes: [{ name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' }],
+        ttlAttribute: 'expiresAt',
+      },
+    },
+  };
+}
