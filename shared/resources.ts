@@ -78,7 +78,10 @@ export interface Resources {
     readonly aggregate: QueueDefinition;
     readonly feedback: QueueDefinition;
   };
-  readonly topics: { readonly notifications: { readonly name: string }; readonly feedback: { readonly name: string } };
+  readonly topics: {
+    readonly notifications: { readonly name: string };
+    readonly feedback: { readonly name: string };
+  };
   readonly tables: { readonly contacts: TableDefinition; readonly imports: TableDefinition };
 }
 
@@ -114,7 +117,9 @@ function queue(
  */
 export function resourcesFor(stage: string, prefix = 'contact-import', suffix = ''): Resources {
   if (!STAGE_PATTERN.test(stage)) {
-    throw new Error(`Invalid stage "${stage}": use 1-21 lower-case letters, digits or dashes, starting with a letter`);
+    throw new Error(
+      `Invalid stage "${stage}": use 1-21 lower-case letters, digits or dashes, starting with a letter`,
+    );
   }
   const base = `${prefix}-${stage}`;
   return {
@@ -135,7 +140,9 @@ export function resourcesFor(stage: string, prefix = 'contact-import', suffix = 
         name: `${base}-contacts`,
         partitionKey: 'pk',
         sortKey: 'sk',
-        indexes: [{ name: 'byWorkspace', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' }],
+        indexes: [
+          { name: 'byWorkspace', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' },
+        ],
         ttlAttribute: 'expiresAt',
       },
       imports: {

@@ -32,7 +32,8 @@ const LAUNCHER = [
 /** Where `moto_server` is: `$MOTO_SERVER`, the project's `.venv`, or PATH. */
 export function findMotoServer(cwd = process.cwd()): string {
   const candidates = [process.env.MOTO_SERVER, join(cwd, '.venv', 'bin', 'moto_server')];
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'moto_server'));
+  for (const dir of (process.env.PATH ?? '').split(delimiter))
+    if (dir) candidates.push(join(dir, 'moto_server'));
   const found = candidates.find((c): c is string => Boolean(c) && existsSync(c as string));
   if (!found) {
     throw new EmulatorUnavailableError(
@@ -103,7 +104,9 @@ export async function startEmulator(opts: { port?: number; timeoutMs?: number } 
   while (!(await answers(endpoint))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new EmulatorUnavailableError(`moto_server did not start on ${endpoint}: ${stderr.trim() || 'no output'}`);
+      throw new EmulatorUnavailableError(
+        `moto_server did not start on ${endpoint}: ${stderr.trim() || 'no output'}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -40,8 +40,14 @@ export interface Provisioned {
   readonly tables: { readonly contacts: string; readonly imports: string };
 }
 
-async function createQueue(clients: Clients, name: string, attributes: Partial<Record<QueueAttributeName, string>>) {
-  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+async function createQueue(
+  clients: Clients,
+  name: string,
+  attributes: Partial<Record<QueueAttributeName, string>>,
+) {
+  const { QueueUrl } = await clients.sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+  );
   if (!QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
   const { Attributes } = await clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
@@ -62,14 +68,21 @@ async function provisionQueue(clients: Clients, def: QueueDefinition): Promise<P
     ...(def.fifo ? { DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' } : {}),
     VisibilityTimeout: String(def.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(def.retentionSeconds),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: def.deadLetter.maxReceiveCount }),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: def.deadLetter.maxReceiveCount,
+    }),
   });
   return { url: main.url, arn: main.arn, dlqUrl: dlq.url, dlqArn: dlq.arn };
 }
 
 /** The CreateTable input for a table definition (on-demand billing, as deployed). */
 export function tableInput(def: TableDefinition): CreateTableCommandInput {
-  const attributes = new Set([def.partitionKey, def.sortKey, ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  const attributes = new Set([
+    def.partitionKey,
+    def.sortKey,
+    ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]);
   return {
     TableName: def.name,
     BillingMode: 'PAY_PER_REQUEST',
@@ -126,7 +139,9 @@ export async function provision(clients: Clients, resources: Resources): Promise
 
   const queueIds = Object.keys(resources.queues) as QueueId[];
   const queues = Object.fromEntries(
-    await Promise.all(queueIds.map(async (id) => [id, await provisionQueue(clients, resources.queues[id])] as const)),
+    await Promise.all(
+      queueIds.map(async (id) => [id, await provisionQueue(clients, resources.queues[id])] as const),
+    ),
   ) as Record<QueueId, ProvisionedQueue>;
 
   await clients.s3.send(

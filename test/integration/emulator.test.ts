@@ -27,7 +27,9 @@ describe('Emulator: provisioning', () => {
       new PutObjectCommand({ Bucket: bucket, Key: 'incoming/acme/line/phone/a file.csv', Body: 'phone\n' }),
     );
     await env.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'reports/acme/x.csv', Body: 'x' }));
-    await env.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'incoming/acme/line/phone/a.txt', Body: 'x' }));
+    await env.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'incoming/acme/line/phone/a.txt', Body: 'x' }),
+    );
 
     // Assess
     const bodies = await receiveAll(queues.uploads.url, 2);
@@ -40,7 +42,10 @@ describe('Emulator: provisioning', () => {
 
   it('gives each queue a dead-letter queue with redrive after 5 receives', async () => {
     const { Attributes } = await env.clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: env.provisioned.queues.batches.url, AttributeNames: ['All'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: env.provisioned.queues.batches.url,
+        AttributeNames: ['All'],
+      }),
     );
 
     expect(Attributes?.FifoQueue).toBe('true');
