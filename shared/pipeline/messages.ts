@@ -1,0 +1,84 @@
+/**
+ * What travels between the stages: queue messages and the part files in S3. The splitter, processor,
+ * dead-batch, sweeper and aggregator all read and write these shapes; change them in one place.
+ */
+import type { Channel, Issue, KeyName, Outcome, RowCounts, RowInput } from '../domain/model.js';
+import { PARTS_PREFIX } from '../resources.js';
+
+/** One data row in a batch: the original cells as uploaded (for the report) and the validated input. */
+export interface BatchRow {
+  readonly cells: readonly string[];
+  readonly input: RowInput;
+}
+
+/** Body of a batches-queue message (FIFO; group = partition; dedup id = `${importId}#${batchNo}`). */
+export interface BatchMessage {
+  readonly kind: 'batch';
+  readonly workspace: string;
+  readonly importId: string;
+  readonly channel: Channel;
+  readonly key: KeyName;
+  readonly batchNo: number;
+  readonly rows: readonly BatchRow[];
+}
+
+/** Body of an aggregate-queue message: the job is ready for its report. */
+export interface AggregateMessage {
+  readonly kind: 'aggregate';
+  readonly workspace: string;
+  readonly importId: string;
+}
+
+/** One line of a part file for a row that the report must show: failed, skipped, or with warnings. */
+export interface PartRow {
+  readonly rowNumber: number;
+  readonly outcome: Outcome;
+  /** Why the row failed or was skipped. */
+  readonly error?: Issue;
+  readonly warnings: readonly Issue[];
+  /** The original cells; absent only when they could not be recovered (see the sweeper). */
+  readonly cells?: readonly string[];
+}
+
+/** First line of every part file: which batch, and its counts (the authority for that batch's outcomes). */
+export interface PartHeader {
+  readonly batchNo: number;
+  /** Smallest row number of the batch: part files sort by it, so the aggregator can merge in row order. */
+  readonly firstRow: number;
+  readonly counts: RowCounts;
+  /** Who wrote it: `splitter` (rows invalid before any contact was read), `processor`, `dead-batch`, `sweeper`. */
+  readonly writer: 'splitter' | 'processor' | 'dead-batch' | 'sweeper';
+}
+
+/** One entry of a split manifest: which rows a batch carries, so a lost batch can still be accounted for. */
+export interface ManifestEntry {
+  readonly batchNo: number;
+  readonly rowNumbers: readonly number[];
+}
+
+/** Folder of an import's part files. */
+export function partsPrefix(workspace: string, importId: string): string {
+  return `${PARTS_PREFIX}${workspace}/${importId}/`;
+}
+
+/**
+ * Key of a batch's part file: `parts/<ws>/<importId>/rows/<firstRow:10>-<batchNo:8>.jsonl`. Listing the
+ * folder returns the parts in order of their first row.
+ */
+export function partKey(workspace: string, importId: string, firstRow: number, batchNo: number): string {
+  return `${partsPrefix(workspace, importId)}rows/${String(firstRow).padStart(10, '0')}-${String(batchNo).padStart(8, '0')}.jsonl`;
+}
+
+/** Key of the manifest a splitter invocation writes for the batches it sent: `.../manifest/<seq:6>.json`. */
+export function manifestKey(workspace: string, importId: string, sequence: number): string {
+  return `${partsPrefix(workspace, importId)}manifest/${String(sequence).padStart(6, '0')}.json`;
+}
+
+/** Folder of an import's report: `reports/<ws>/<importId>/`. */
+export function reportPrefix(workspace: string, importId: string): string {
+  return `reports/${workspace}/${importId}/`;
+}
+
+export function emptyCounts(): RowCounts {
+  return { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
+}
