@@ -1,0 +1,157 @@
+/**
+ * The ports the use cases depend on. `shared/adapters/` implements them over DynamoDB; tests may pass
+ * in-memory fakes only for shaping inputs, never to prove DynamoDB behaviour.
+ */
+import type {
+  Channel,
+  Contact,
+  CustomFieldDefinition,
+  Holder,
+  Identity,
+  Issue,
+  KeyName,
+  RowCounts,
+  WorkspaceFlags,
+  WorkspaceSettings,
+} from '../domain/model.js';
+
+export type JobStatus = 'splitting' | 'processing' | 'aggregating' | 'completed' | 'rejected';
+export type ImportOutcome = 'succeeded' | 'completed_with_errors' | 'rejected';
+
+export interface SourceObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly size: number;
+}
+
+export interface SkippedColumn {
+  readonly name: string;
+  /** A known column name close to this one ("did you mean"). */
+  readonly suggestion?: string;
+}
+
+/** One import's job item in the imports table. */
+export interface ImportJob {
+  readonly workspace: string;
+  readonly importId: string;
+  /** Absent when the S3 key did not name a valid channel / key (the import is rejected). */
+  readonly channel?: Channel;
+  readonly key?: KeyName;
+  readonly source: SourceObject;
+  readonly status: JobStatus;
+  /** ISO timestamps. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly encoding?: string;
+  readonly delimiter?: string;
+  /** The header as uploaded (trimmed of BOM only): the report repeats it. */
+  readonly header?: readonly string[];
+  readonly skippedColumns?: readonly SkippedColumn[];
+  /** Why the whole file was rejected. */
+  readonly rejection?: Issue;
+  /** Set when the splitter has sent every batch. */
+  readonly batchesTotal?: number;
+  readonly batchesDone: number;
+  /** Data rows in the file, set with batchesTotal. */
+  readonly rowsTotal?: number;
+  /** Sum of the counts of the batches recorded so far. */
+  readonly counts: RowCounts;
+  readonly outcome?: ImportOutcome;
+  readonly completedAt?: string;
+  /** Set once the notification was claimed (exactly one per import). */
+  readonly notifiedAt?: string;
+}
+
+export interface NewJob {
+  readonly workspace: string;
+  readonly importId: string;
+  readonly channel?: Channel;
+  readonly key?: KeyName;
+  readonly source: SourceObject;
+}
+
+export interface ImportLedger {
+  /** Creates the job unless it exists; the same import id three times is one job. */
+  createJob(job: NewJob): Promise<{ readonly job: ImportJob; readonly created: boolean }>;
+  getJob(workspace: string, importId: string): Promise<ImportJob | undefined>;
+  /** Records what the splitter learnt about the file (encoding, delimiter, header, skipped columns). */
+  describeFile(
+    workspace: string,
+    importId: string,
+    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns'>,
+  ): Promise<void>;
+  /** Marks the job rejected with its reason; no batch will follow. */
+  reject(workspace: string, importId: string, reason: Issue): Promise<void>;
+  /**
+   * Records a batch as done with its counts, exactly once: the marker item and the job's counters change
+   * together (one transaction). `counted` is false when the batch had already been recorded.
+   */
+  recordBatch(
+    workspace: string,
+    importId: string,
+    batchNo: number,
+    counts: RowCounts,
+  ): Promise<{ readonly counted: boolean; readonly job: ImportJob }>;
+  /** Whether a batch has been recorded. */
+  isBatchRecorded(workspace: string, importId: string, batchNo: number): Promise<boolean>;
+  /** Batch numbers recorded so far, ascending. */
+  recordedBatches(workspace: string, importId: string): Promise<number[]>;
+  /** The splitter has sent every batch: sets batchesTotal and rowsTotal, status `processing`. */
+  finishSplitting(
+    workspace: string,
+    importId: string,
+    batchesTotal: number,
+    rowsTotal: number,
+  ): Promise<ImportJob>;
+  /**
+   * Moves the job to `aggregating` exactly once: true for the one caller that wins, and only when the
+   * splitter has finished and every batch is recorded (or the job was rejected).
+   */
+  claimAggregation(workspace: string, importId: string): Promise<boolean>;
+  /** Claims the one notification of an import: true exactly once. */
+  claimNotification(workspace: string, importId: string): Promise<boolean>;
+  /** Marks the job completed with its outcome. */
+  complete(workspace: string, importId: string, outcome: ImportOutcome): Promise<void>;
+  /** Jobs not completed whose last progress is older than `before` (any workspace; for the sweeper). */
+  listStalled(before: Date): Promise<ImportJob[]>;
+}
+
+/** A contact with the version it was read at, for optimistic locking. */
+export interface ContactWrite {
+  /** The new state. Its `version` is the version read (the store writes version + 1). */
+  readonly contact: Contact;
+  /** The state read, or undefined for a new contact. */
+  readonly previous?: Contact;
+}
+
+export interface ContactStore {
+  /**
+   * Holders of each identity (BatchGetItem, 100 keys a call, UnprocessedKeys retried). The map key is
+   * `${type}#${value}`; identities nobody holds are absent.
+   */
+  resolve(workspace: string, identities: readonly Identity[]): Promise<Map<string, Holder[]>>;
+  /** Contacts by id (BatchGetItem). Tombstones are returned as stored (with `mergedInto`). */
+  getContacts(workspace: string, contactIds: readonly string[]): Promise<Map<string, Contact>>;
+  /**
+   * Writes contacts with optimistic locking and keeps the identity index in step. Channel primary keys are
+   * claimed with conditions. Throws ConcurrentModificationError when a version moved (re-read, re-decide,
+   * retry) and IdentityTakenError when a channel primary key belongs to another contact.
+   * Several writes (a merge: survivor and tombstones) are applied atomically.
+   */
+  write(workspace: string, writes: readonly ContactWrite[]): Promise<void>;
+  /** Every live contact of a workspace, in pages. */
+  list(workspace: string): AsyncIterable<Contact[]>;
+}
+
+export interface WorkspaceStore {
+  /** Settings with defaults (region TW, time zone Asia/Taipei, no flags) when none are stored. */
+  getSettings(workspace: string): Promise<WorkspaceSettings>;
+  putSettings(
+    workspace: string,
+    settings: Partial<Pick<WorkspaceSettings, 'region' | 'timeZone'>>,
+  ): Promise<WorkspaceSettings>;
+  setFlags(workspace: string, flags: Partial<WorkspaceFlags>): Promise<void>;
+  listFields(workspace: string): Promise<CustomFieldDefinition[]>;
+  defineField(workspace: string, field: CustomFieldDefinition): Promise<void>;
+}
