@@ -1,0 +1,25 @@
+/**
+ * Where part files, manifests and reports live (S3 in production and on the emulator). The use cases
+ * take this port so that they never import the SDK.
+ */
+import type { Readable } from 'node:stream';
+
+export interface ObjectHead {
+  readonly size: number;
+  readonly versionId: string | undefined;
+}
+
+export interface ObjectStore {
+  /** The object's text, or undefined when it does not exist. */
+  getText(key: string): Promise<string | undefined>;
+  /** Streams an object (optionally one version, from a byte offset). */
+  getStream(key: string, opts?: { versionId?: string; start?: number }): Promise<Readable>;
+  head(key: string, versionId?: string): Promise<ObjectHead | undefined>;
+  put(key: string, body: string | Uint8Array, contentType?: string): Promise<void>;
+  /** Streams a body of unknown length into an object (multipart upload). */
+  putStream(key: string, body: Readable, contentType?: string): Promise<void>;
+  /** Keys under a prefix, in lexicographic order. */
+  list(prefix: string): Promise<string[]>;
+  /** A presigned GET URL valid for `expiresInSeconds`. */
+  presign(key: string, expiresInSeconds: number): Promise<string>;
+}
