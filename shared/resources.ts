@@ -27,6 +27,12 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** Receives before a message moves to its dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 
+/** Seconds a dead letter is kept: the SQS maximum, so an operator has two weeks to inspect or redrive it. */
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/** Minutes between two sweeper runs (an EventBridge schedule in AWS). */
+export const SWEEP_INTERVAL_MINUTES = 5;
+
 /** Prefix of the S3 keys that start an import: `incoming/<workspace>/<channel>/<key>/<name>.csv`. */
 export const INCOMING_PREFIX = 'incoming/';
 export const INCOMING_SUFFIX = '.csv';
@@ -37,6 +43,24 @@ export const PARTS_PREFIX = 'parts/';
 
 /** Number of FIFO message groups rows are spread over (MessageGroupId = hash(key value) mod P). */
 export const BATCH_PARTITIONS = 16;
+
+/** A function that drains a dead-letter queue (the batches DLQ is drained by `deadBatch`). */
+export interface DeadLetterDrain {
+  readonly consumer: FunctionName;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  /** Seconds; six times the drain's timeout. */
+  readonly visibilityTimeoutSeconds: number;
+}
+
+export interface DeadLetterDefinition {
+  readonly name: string;
+  readonly maxReceiveCount: number;
+  /** Seconds a dead letter is kept. */
+  readonly retentionSeconds: number;
+  /** The function that consumes the dead-letter queue, when one does. */
+  readonly drain?: DeadLetterDrain;
+}
 
 export interface QueueDefinition {
   /** The queue's name (FIFO names end in `.fifo`). */
@@ -50,7 +74,7 @@ export interface QueueDefinition {
   readonly batchSize: number;
   /** Concurrent invocations the event source mapping may run. */
   readonly maxConcurrency: number;
-  readonly deadLetter: { readonly name: string; readonly maxReceiveCount: number };
+  readonly deadLetter: DeadLetterDefinition;
   /** Seconds a message is kept. */
   readonly retentionSeconds: number;
 }
@@ -92,7 +116,12 @@ const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,20}$/;
 function queue(
   base: string,
   consumer: FunctionName,
-  opts: { fifo?: boolean; batchSize: number; maxConcurrency: number },
+  opts: {
+    fifo?: boolean;
+    batchSize: number;
+    maxConcurrency: number;
+    drain?: { consumer: FunctionName; batchSize: number; maxConcurrency: number };
+  },
 ): QueueDefinition {
   const fifo = opts.fifo ?? false;
   const suffix = fifo ? '.fifo' : '';
@@ -103,7 +132,20 @@ function queue(
     visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS[consumer] * VISIBILITY_TIMEOUT_FACTOR,
     batchSize: opts.batchSize,
     maxConcurrency: opts.maxConcurrency,
-    deadLetter: { name: `${base}-dlq${suffix}`, maxReceiveCount: MAX_RECEIVE_COUNT },
+    deadLetter: {
+      name: `${base}-dlq${suffix}`,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      retentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+      ...(opts.drain
+        ? {
+            drain: {
+              ...opts.drain,
+              visibilityTimeoutSeconds:
+                FUNCTION_TIMEOUT_SECONDS[opts.drain.consumer] * VISIBILITY_TIMEOUT_FACTOR,
+            },
+          }
+        : {}),
+    },
     retentionSeconds: 4 * 24 * 3600,
   };
 }
@@ -127,7 +169,12 @@ export function resourcesFor(stage: string, prefix = 'contact-import', suffix = 
     bucket: { name: suffix ? `${base}-uploads-${suffix}` : `${base}-uploads` },
     queues: {
       uploads: queue(`${base}-uploads`, 'splitter', { batchSize: 1, maxConcurrency: 10 }),
-      batches: queue(`${base}-batches`, 'processor', { fifo: true, batchSize: 10, maxConcurrency: 20 }),
+      batches: queue(`${base}-batches`, 'processor', {
+        fifo: true,
+        batchSize: 10,
+        maxConcurrency: 20,
+        drain: { consumer: 'deadBatch', batchSize: 10, maxConcurrency: 2 },
+      }),
       aggregate: queue(`${base}-aggregate`, 'aggregator', { batchSize: 1, maxConcurrency: 5 }),
       feedback: queue(`${base}-ses-feedback`, 'sendingHealth', { batchSize: 10, maxConcurrency: 5 }),
     },
