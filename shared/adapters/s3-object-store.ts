@@ -83,6 +83,25 @@ export class S3ObjectStore implements ObjectStore {
     }).done();
   }
 
+  /**
+   * Uploads a body (multipart when large) and returns the version S3 gave the new object: an import's id
+   * is derived from it, so the uploader can name the import without a second, racy HeadObject.
+   *
+   * @example
+   * const versionId = await store.upload('incoming/acme/line/phone/a.csv', createReadStream('a.csv'), 'text/csv');
+   */
+  async upload(
+    key: string,
+    body: Readable | Uint8Array | string,
+    contentType = 'application/octet-stream',
+  ): Promise<string | undefined> {
+    const result = await new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
+    }).done();
+    return result.VersionId;
+  }
+
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     let token: string | undefined;
