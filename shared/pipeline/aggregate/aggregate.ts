@@ -1,0 +1,246 @@
+/**
+ * The aggregator use case: once every batch of an import is recorded (or the file was rejected), write
+ * the report (failures.csv, warnings.csv, summary.json), publish the one notification, complete the job.
+ * Safe to run twice: the report objects are overwritten with the same content and the notification is
+ * claimed on the job item before it is published.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { OUTCOMES, type RowCounts } from '../../domain/model.js';
+import {
+  type AggregateMessage,
+  emptyCounts,
+  type PartHeader,
+  partsPrefix,
+  reportPrefix,
+} from '../messages.js';
+import type { ObjectStore } from '../part-store.js';
+import type { ImportJob, ImportLedger, WorkspaceStore } from '../ports.js';
+import { mergeParts } from './merge.js';
+import { importNotification } from './notification.js';
+import type { Notifier } from './notifier.js';
+import { CsvObjectWriter, ReportLayout } from './report.js';
+import { type ImportSummary, outcomeOf, type ReportLocations } from './summary.js';
+import { type SweepNote, sweepNoteKey } from './sweep-note.js';
+
+export class JobNotFoundError extends Error {
+  constructor(workspace: string, importId: string) {
+    super(`Import ${importId} of workspace ${workspace} has no job item`);
+    this.name = 'JobNotFoundError';
+  }
+}
+
+export class JobNotReadyError extends Error {
+  constructor(importId: string, status: string) {
+    super(`Import ${importId} cannot be aggregated while it is ${status}`);
+    this.name = 'JobNotReadyError';
+  }
+}
+
+export type PipelineLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface AggregateDeps {
+  readonly ledger: ImportLedger;
+  readonly store: ObjectStore;
+  readonly workspaces: WorkspaceStore;
+  readonly notifier: Notifier;
+  /** The bucket `store` writes to, for the S3 URIs of the report. */
+  readonly bucket: string;
+  readonly reportUrlExpirySeconds: number;
+  readonly logger: PipelineLogger;
+  readonly now?: () => Date;
+}
+
+export interface AggregateResult {
+  /** Undefined when the job had already been completed by an earlier delivery. */
+  readonly summary: ImportSummary | undefined;
+  /** Whether this run published the notification. */
+  readonly notified: boolean;
+}
+
+/** Report object keys of an import. */
+export function reportKeys(workspace: string, importId: string) {
+  const prefix = reportPrefix(workspace, importId);
+  return {
+    failures: `${prefix}failures.csv`,
+    warnings: `${prefix}warnings.csv`,
+    summary: `${prefix}summary.json`,
+  } as const;
+}
+
+interface Tally {
+  readonly counts: RowCounts;
+  readonly warnings: Record<string, number>;
+  readonly problems: string[];
+}
+
+/** Streams the parts in row order into the two report writers, and tallies counts and warnings. */
+async function reportRows(
+  job: ImportJob,
+  store: ObjectStore,
+  layout: ReportLayout,
+  writers: { failures: CsvObjectWriter; warnings: CsvObjectWriter },
+): Promise<Tally> {
+  const tally: Tally = { counts: emptyCounts(), warnings: {}, problems: [] };
+  const batches = new Map<number, string>();
+  const onPart = (key: string, header: PartHeader) => {
+    const seen = batches.get(header.batchNo);
+    if (seen) tally.problems.push(`batch ${header.batchNo} has two part files: ${seen} and ${key}`);
+    batches.set(header.batchNo, key);
+    for (const outcome of OUTCOMES) tally.counts[outcome] += header.counts[outcome] ?? 0;
+  };
+  const partKeys = await store.list(`${partsPrefix(job.workspace, job.importId)}rows/`);
+  let previous = 0;
+  let reported = 0;
+  for await (const row of mergeParts(store, partKeys, onPart)) {
+    if (row.rowNumber <= previous) tally.problems.push(`row ${row.rowNumber} is reported twice`);
+    previous = row.rowNumber;
+    for (const w of row.warnings) tally.warnings[w.code] = (tally.warnings[w.code] ?? 0) + 1;
+    if (row.outcome === 'failed' || row.outcome === 'skipped') {
+      if (!row.error) tally.problems.push(`row ${row.rowNumber} is ${row.outcome} without a reason`);
+      reported += 1;
+      await writers.failures.write(layout.failure(row));
+    } else if (row.warnings.length > 0) {
+      await writers.warnings.write(layout.warning(row));
+    }
+  }
+  const expected = tally.counts.failed + tally.counts.skipped;
+  if (reported !== expected) {
+    tally.problems.push(`the parts count ${expected} failed or skipped rows but list ${reported}`);
+  }
+  return tally;
+}
+
+/** Writes failures.csv and warnings.csv (header only for a rejected file); nothing is stored on failure. */
+async function writeRowReports(
+  job: ImportJob,
+  store: ObjectStore,
+  keys: ReturnType<typeof reportKeys>,
+): Promise<Tally> {
+  const layout = new ReportLayout(job.header ?? []);
+  const delimiter = job.delimiter ?? ',';
+  const writers = {
+    failures: new CsvObjectWriter(store, keys.failures, delimiter),
+    warnings: new CsvObjectWriter(store, keys.warnings, delimiter),
+  };
+  try {
+    await writers.failures.write(layout.header);
+    await writers.warnings.write(layout.header);
+    const tally = job.rejection
+      ? { counts: emptyCounts(), warnings: {}, problems: [] }
+      : await reportRows(job, store, layout, writers);
+    await Promise.all([writers.failures.close(), writers.warnings.close()]);
+    return tally;
+  } catch (err) {
+    writers.failures.abort(err as Error);
+    writers.warnings.abort(err as Error);
+    throw err;
+  }
+}
+
+function checkTotals(job: ImportJob, tally: Tally): string[] {
+  if (job.rejection) return tally.problems;
+  const problems = [...tally.problems];
+  const counted = OUTCOMES.reduce((sum, o) => sum + tally.counts[o], 0);
+  if (job.rowsTotal === undefined) problems.push('the splitter never counted the rows of the file');
+  else if (counted !== job.rowsTotal) {
+    problems.push(`the file has ${job.rowsTotal} data rows but the parts account for ${counted}`);
+  }
+  const differing = OUTCOMES.filter((o) => (job.counts[o] ?? 0) !== tally.counts[o]);
+  if (differing.length > 0) {
+    problems.push(
+      `the job's counters differ from the parts for ${differing
+        .map((o) => `${o} (job ${job.counts[o] ?? 0}, parts ${tally.counts[o]})`)
+        .join(', ')}`,
+    );
+  }
+  return problems;
+}
+
+async function readSweepNote(deps: AggregateDeps, job: ImportJob): Promise<SweepNote | null> {
+  const text = await deps.store.getText(sweepNoteKey(job.workspace, job.importId));
+  return text === undefined ? null : (JSON.parse(text) as SweepNote);
+}
+
+/**
+ * Writes the report of an import, notifies once and completes the job.
+ *
+ * @example
+ * const { summary, notified } = await aggregateImport({ kind: 'aggregate', workspace, importId }, deps);
+ */
+export async function aggregateImport(
+  message: AggregateMessage,
+  deps: AggregateDeps,
+): Promise<AggregateResult> {
+  const { workspace, importId } = message;
+  const job = await deps.ledger.getJob(workspace, importId);
+  if (!job) throw new JobNotFoundError(workspace, importId);
+  if (job.status === 'completed') {
+    deps.logger.info('import already completed; nothing to do', { importId, outcome: job.outcome });
+    return { summary: undefined, notified: false };
+  }
+  if (!job.rejection && job.status !== 'aggregating' && job.status !== 'rejected') {
+    throw new JobNotReadyError(importId, job.status);
+  }
+
+  const keys = reportKeys(workspace, importId);
+  const tally = await writeRowReports(job, deps.store, keys);
+  const problems = checkTotals(job, tally);
+  const rowsCounted = OUTCOMES.reduce((sum, o) => sum + tally.counts[o], 0);
+  if (problems.length > 0) {
+    deps.logger.error('import totals do not add up', { importId, rowsInFile: job.rowsTotal, problems });
+  }
+  const [settings, sweep] = await Promise.all([
+    deps.workspaces.getSettings(workspace),
+    readSweepNote(deps, job),
+  ]);
+
+  const now = deps.now?.() ?? new Date();
+  const completedAt = job.completedAt ?? now.toISOString();
+  const uri = (key: string) => `s3://${deps.bucket}/${key}`;
+  const reports: ReportLocations = {
+    failures: uri(keys.failures),
+    warnings: uri(keys.warnings),
+    summary: uri(keys.summary),
+  };
+  const summary: ImportSummary = {
+    importId,
+    workspace,
+    channel: job.channel ?? null,
+    key: job.key ?? null,
+    source: { bucket: job.source.bucket, key: job.source.key, versionId: job.source.versionId },
+    encoding: job.encoding ?? null,
+    delimiter: job.delimiter ?? null,
+    outcome: outcomeOf(Boolean(job.rejection), tally.counts),
+    rejection: job.rejection ?? null,
+    timings: {
+      createdAt: job.createdAt,
+      completedAt,
+      durationMs: Date.parse(completedAt) - Date.parse(job.createdAt),
+    },
+    rows: { total: rowsCounted, ...tally.counts },
+    skippedColumns: job.skippedColumns ?? [],
+    warnings: tally.warnings,
+    flags: { whatsappRiskAcceptanceRequired: settings.flags.whatsappRiskAcceptanceRequired === true },
+    totalsCheck: {
+      consistent: problems.length === 0,
+      rowsInFile: job.rejection ? rowsCounted : job.rowsTotal,
+      rowsCounted,
+      problems,
+    },
+    sweep,
+    reports,
+  };
+  await deps.store.put(keys.summary, `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
+
+  const notified = await deps.ledger.claimNotification(workspace, importId);
+  if (notified) {
+    const expiresAt = new Date(now.getTime() + deps.reportUrlExpirySeconds * 1000).toISOString();
+    const url = await deps.store.presign(keys.failures, deps.reportUrlExpirySeconds);
+    await deps.notifier.publish(importNotification(summary, { url, expiresAt }));
+  } else {
+    deps.logger.info('notification already claimed; not publishing again', { importId });
+  }
+  await deps.ledger.complete(workspace, importId, summary.outcome);
+  deps.logger.info('import completed', { importId, outcome: summary.outcome, rows: summary.rows });
+  return { summary, notified };
+}

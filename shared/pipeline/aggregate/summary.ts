@@ -1,0 +1,52 @@
+/**
+ * `summary.json`: what an import did, in one document (RULES §7). The notification carries it too.
+ */
+import type { Channel, Issue, KeyName, RowCounts } from '../../domain/model.js';
+import type { ImportOutcome, SkippedColumn } from '../ports.js';
+import type { SweepNote } from './sweep-note.js';
+
+export interface ReportLocations {
+  /** `s3://bucket/reports/<ws>/<importId>/failures.csv` and so on: the durable locations. */
+  readonly failures: string;
+  readonly warnings: string;
+  readonly summary: string;
+}
+
+/** Whether the counts add up. Never silently wrong: a mismatch is listed here and logged as an error. */
+export interface TotalsCheck {
+  readonly consistent: boolean;
+  /** Data rows the splitter counted in the file. */
+  readonly rowsInFile: number | undefined;
+  /** Sum of the counts of every part file. */
+  readonly rowsCounted: number;
+  readonly problems: readonly string[];
+}
+
+export interface ImportSummary {
+  readonly importId: string;
+  readonly workspace: string;
+  readonly channel: Channel | null;
+  readonly key: KeyName | null;
+  readonly source: { readonly bucket: string; readonly key: string; readonly versionId: string };
+  readonly encoding: string | null;
+  readonly delimiter: string | null;
+  readonly outcome: ImportOutcome;
+  /** Why the file was rejected, when it was. */
+  readonly rejection: Issue | null;
+  readonly timings: { readonly createdAt: string; readonly completedAt: string; readonly durationMs: number };
+  readonly rows: RowCounts & { readonly total: number };
+  readonly skippedColumns: readonly SkippedColumn[];
+  /** Warnings by code, over every row. */
+  readonly warnings: Readonly<Record<string, number>>;
+  readonly flags: { readonly whatsappRiskAcceptanceRequired: boolean };
+  readonly totalsCheck: TotalsCheck;
+  /** Present when the sweeper finished the import (some batches never completed). */
+  readonly sweep: SweepNote | null;
+  readonly reports: ReportLocations;
+}
+
+/** The import's outcome: rejected, completed with errors (a row failed or was skipped), or succeeded. */
+export function outcomeOf(rejected: boolean, counts: RowCounts): ImportOutcome {
+  if (rejected) return 'rejected';
+  return counts.failed + counts.skipped > 0 ? 'completed_with_errors' : 'succeeded';
+}
