@@ -1,0 +1,58 @@
+/**
+ * Values of workspace custom fields (RULES §3), typed text, number, date, boolean or select.
+ */
+import { type CodedIssue, issue } from '../codes.js';
+import type { CustomFieldDefinition, CustomValue } from '../model.js';
+import { isIsoDate } from './dates.js';
+
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['false', false],
+  ['yes', true],
+  ['no', false],
+  ['y', true],
+  ['n', false],
+  ['1', true],
+  ['0', false],
+]);
+
+/**
+ * The typed value of a custom field cell: numbers as numbers, booleans from true/false, yes/no, y/n, 1/0
+ * (any case), dates as real `YYYY-MM-DD`, select values exactly as one of the field's options.
+ *
+ * @example
+ * customValue({ name: 'points', type: 'number' }, '12.5'); // 12.5
+ * customValue({ name: 'vip', type: 'boolean' }, 'Yes');    // true
+ */
+export function customValue(field: CustomFieldDefinition, value: string): CustomValue | CodedIssue {
+  const column = field.name;
+  switch (field.type) {
+    case 'text':
+      return value;
+    case 'number':
+      return NUMBER.test(value) && Number.isFinite(Number(value))
+        ? Number(value)
+        : issue('INVALID_CUSTOM_VALUE', { column, value, expected: 'a number such as 42 or 3.14' });
+    case 'date':
+      return isIsoDate(value)
+        ? value
+        : issue('INVALID_CUSTOM_VALUE', { column, value, expected: 'a date as YYYY-MM-DD' });
+    case 'boolean': {
+      const flag = BOOLEANS.get(value.toLowerCase());
+      return (
+        flag ?? issue('INVALID_CUSTOM_VALUE', { column, value, expected: 'true/false, yes/no, y/n or 1/0' })
+      );
+    }
+    case 'select': {
+      const options = field.options ?? [];
+      return options.includes(value)
+        ? value
+        : issue('INVALID_CUSTOM_VALUE', {
+            column,
+            value,
+            expected: `one of ${options.map((option) => `"${option}"`).join(', ')}`,
+          });
+    }
+  }
+}

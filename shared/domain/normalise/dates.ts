@@ -1,0 +1,136 @@
+/**
+ * Dates and times (RULES §3): `YYYY-MM-DD` dates that exist, birthdays not after today, and `consent_at`
+ * local times in the workspace time zone turned into ISO 8601 with their offset. Time zone arithmetic uses
+ * Intl only; "today" comes from the `now` the caller passes, never from the clock.
+ */
+import { type CodedIssue, issue } from '../codes.js';
+import { WorkspaceSettingsError } from '../errors.js';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/**
+ * Whether text is a `YYYY-MM-DD` date that exists (leap years included).
+ *
+ * @example
+ * isIsoDate('2024-02-29'); // true
+ * isIsoDate('2023-02-29'); // false
+ */
+export function isIsoDate(text: string): boolean {
+  const match = DATE.exec(text);
+  return match !== null && isRealDate(Number(match[1]), Number(match[2]), Number(match[3]));
+}
+
+export interface DateNormaliser {
+  /** A real `YYYY-MM-DD` date (custom date fields; the future is allowed). */
+  date(column: string, value: string): string | CodedIssue;
+  /** A real `YYYY-MM-DD` date not after today in the workspace time zone. */
+  pastDate(column: string, value: string): string | CodedIssue;
+  /** `YYYY-MM-DD hh:mm:ss` in the workspace time zone → ISO 8601 with offset, e.g. `2024-05-01T14:30:00+08:00`. */
+  localDateTime(column: string, value: string): string | CodedIssue;
+  /** Today in the workspace time zone, `YYYY-MM-DD`. */
+  readonly today: string;
+}
+
+type WallClock = [year: number, month: number, day: number, hour: number, minute: number, second: number];
+
+/** The instant a wall clock would be if the zone were UTC (months are 1-based here, 0-based in Date). */
+function asUtc([year, month, day, hour, minute, second]: WallClock): number {
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/**
+ * Date normalisers for one import, bound to the workspace time zone and the import's `now`.
+ *
+ * @example
+ * const dates = createDateNormaliser('Asia/Taipei', new Date('2024-06-01T00:00:00Z'));
+ * dates.localDateTime('consent_at', '2024-05-01 14:30:00'); // '2024-05-01T14:30:00+08:00'
+ * dates.pastDate('birthday', '2030-01-01').code;           // 'DATE_IN_FUTURE'
+ */
+export function createDateNormaliser(timeZone: string, now: Date): DateNormaliser {
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+  } catch {
+    throw new WorkspaceSettingsError(`Time zone "${timeZone}" is not a valid IANA time zone`);
+  }
+
+  /** The wall clock of an instant in the time zone. */
+  const wallClock = (epochMs: number): WallClock => {
+    const parts: Record<string, number> = {};
+    for (const part of format.formatToParts(epochMs)) parts[part.type] = Number(part.value);
+    return [
+      parts.year as number,
+      parts.month as number,
+      parts.day as number,
+      parts.hour as number,
+      parts.minute as number,
+      parts.second as number,
+    ];
+  };
+  /** The zone's offset from UTC at an instant, in milliseconds. */
+  const offsetAt = (epochMs: number): number => asUtc(wallClock(epochMs)) - Math.floor(epochMs / 1000) * 1000;
+
+  const [year, month, day] = wallClock(now.getTime());
+  const today = `${year}-${pad(month)}-${pad(day)}`;
+
+  const date = (column: string, value: string): string | CodedIssue =>
+    isIsoDate(value) ? value : issue('INVALID_DATE', { column, value });
+
+  return {
+    today,
+    date,
+    pastDate(column, value) {
+      const checked = date(column, value);
+      if (typeof checked !== 'string') return checked;
+      // ISO dates compare correctly as strings.
+      return checked > today ? issue('DATE_IN_FUTURE', { column, value, today }) : checked;
+    },
+    localDateTime(column, value) {
+      const match = DATE_TIME.exec(value);
+      const wall = match?.slice(1).map(Number) as WallClock | undefined;
+      if (
+        wall === undefined ||
+        !isRealDate(wall[0], wall[1], wall[2]) ||
+        wall[3] > 23 ||
+        wall[4] > 59 ||
+        wall[5] > 59
+      ) {
+        return issue('INVALID_DATETIME', { column, value, timeZone });
+      }
+      const local = asUtc(wall);
+      // Two passes find the offset in force at that local time, also across a DST change.
+      const offset = offsetAt(local - offsetAt(local));
+      if (asUtc(wallClock(local - offset)) !== local) {
+        return issue('INVALID_DATETIME', { column, value, timeZone, nonexistent: true });
+      }
+      return `${value.replace(' ', 'T')}${formatOffset(offset)}`;
+    },
+  };
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function formatOffset(offsetMs: number): string {
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  return `${offsetMs < 0 ? '-' : '+'}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
+}

@@ -1,0 +1,289 @@
+/**
+ * Validates and normalises one data row (RULES §3) into a RowInput. The validator is compiled once per
+ * file from its header mapping: the per-row work is a loop over the bound columns with no schema building,
+ * and repeated phone numbers are parsed once.
+ */
+import type { FieldId } from './channels.js';
+import { type CodedIssue, issue } from './codes.js';
+import type { ColumnBinding, HeaderMapping } from './header.js';
+import { DEFAULT_LIMITS, type ImportLimits } from './limits.js';
+import {
+  type CustomValue,
+  EDM_STATUSES,
+  type EdmStatus,
+  GENDERS,
+  type Gender,
+  type Issue,
+  type RowInput,
+  WHATSAPP_STATUSES,
+  type WhatsappStatus,
+  type WorkspaceSettings,
+} from './model.js';
+import { customValue } from './normalise/custom.js';
+import { createDateNormaliser } from './normalise/dates.js';
+import { createPhoneNormaliser, EXCEL_SCIENTIFIC } from './normalise/phone.js';
+import {
+  checkCellSize,
+  limitLength,
+  matchEnum,
+  normaliseEmail,
+  normaliseLineUid,
+  splitTags,
+} from './normalise/text.js';
+
+export interface RowValidatorOptions {
+  /** The file's header, read by `mapHeader` (it carries the channel, the key and the custom fields). */
+  readonly mapping: HeaderMapping;
+  /** Region for national phone numbers, time zone for `consent_at` and for "today". */
+  readonly settings: Pick<WorkspaceSettings, 'region' | 'timeZone'>;
+  /** The import's clock: birthdays after this day fail. */
+  readonly now: Date;
+  readonly limits?: Pick<ImportLimits, 'maxCellBytes'>;
+  /** Distinct phone values remembered per import. @default 10000 */
+  readonly phoneCacheSize?: number;
+}
+
+export type RowResult =
+  | { readonly ok: true; readonly row: RowInput }
+  | {
+      readonly ok: false;
+      readonly outcome: 'failed' | 'skipped';
+      readonly error: Issue;
+      readonly warnings: Issue[];
+    };
+
+/** Validates one data row: its cells as parsed, and its number as a spreadsheet shows it (header = 1). */
+export type RowValidator = (cells: readonly string[], rowNumber: number) => RowResult;
+
+/** What the bound columns fill while a row is read. */
+interface Draft {
+  profile: {
+    name?: string;
+    email?: string;
+    phone?: string;
+    customerId?: string;
+    note?: string;
+    gender?: Gender;
+    birthday?: string;
+  };
+  tags: string[];
+  custom: Record<string, CustomValue>;
+  lineUid?: string;
+  edmEmail?: string;
+  edmStatus?: EdmStatus;
+  consentSource?: string;
+  consentAt?: string;
+  whatsappMobile?: string;
+  whatsappStatus?: WhatsappStatus;
+  warnings: Issue[];
+}
+
+/** Fills the draft from a trimmed, non-blank cell, or returns the issue that fails the row. */
+type Apply = (value: string, draft: Draft) => CodedIssue | undefined;
+
+interface Bound {
+  readonly index: number;
+  readonly column: string;
+  readonly apply: Apply;
+}
+
+const isIssueResult = (value: unknown): value is CodedIssue => typeof value === 'object';
+
+/** Runs a normaliser and stores its value, or hands back its issue. */
+function store<T>(result: T | CodedIssue, set: (value: T) => void): CodedIssue | undefined {
+  if (isIssueResult(result)) return result;
+  set(result);
+  return undefined;
+}
+
+const blank = (cell: string | undefined): boolean => cell === undefined || cell.trim() === '';
+
+/**
+ * Compiles the validator of one file.
+ *
+ * @example
+ * const mapping = mapHeader(['WhatsApp_mobile', 'messaging_status', 'display_name'], 'whatsapp', 'phone', []);
+ * const validate = createRowValidator({ mapping, settings: { region: 'TW', timeZone: 'Asia/Taipei' }, now: new Date() });
+ * validate(['+886912345678', 'opted_in', '王小明'], 2);
+ * // { ok: true, row: { rowNumber: 2, key: { name: 'phone', value: '+886912345678' }, ... } }
+ * validate(['+886912345678', '', '王小明'], 3);
+ * // { ok: false, outcome: 'skipped', error: { code: 'STATUS_BLANK_SKIPPED', ... }, warnings: [] }
+ */
+export function createRowValidator(options: RowValidatorOptions): RowValidator {
+  const { mapping, settings, now } = options;
+  const { channel, key, names, keyIndex } = mapping;
+  const maxCellBytes = (options.limits ?? DEFAULT_LIMITS).maxCellBytes;
+  const phones = createPhoneNormaliser(settings.region, options.phoneCacheSize);
+  const dates = createDateNormaliser(settings.timeZone, now);
+  const keyName = names[keyIndex] as string;
+  const width = names.length;
+
+  const text =
+    (column: string, max: number | undefined, set: (draft: Draft, value: string) => void): Apply =>
+    (value, draft) =>
+      store(max === undefined ? value : limitLength(column, value, max), (v) => set(draft, v));
+
+  /** customer_id also fails on scientific notation: a spreadsheet destroyed the id's digits. */
+  const customerId =
+    (column: string, max: number | undefined): Apply =>
+    (value, draft) =>
+      EXCEL_SCIENTIFIC.test(value)
+        ? issue('EXCEL_NUMBER_DAMAGED', { column, value })
+        : text(column, max, (d, v) => {
+            d.profile.customerId = v;
+          })(value, draft);
+
+  const systemApply = (column: string, field: FieldId, max: number | undefined): Apply => {
+    switch (field) {
+      case 'line_uid':
+        return (value, draft) => store(normaliseLineUid(column, value), (v) => (draft.lineUid = v));
+      case 'phone':
+        return (value, draft) =>
+          store(phones.national(column, value, draft.warnings), (v) => (draft.profile.phone = v));
+      case 'customer_id':
+        return customerId(column, max);
+      case 'name':
+        return text(column, max, (draft, v) => (draft.profile.name = v));
+      case 'note':
+        return text(column, max, (draft, v) => (draft.profile.note = v));
+      case 'consent_source':
+        return text(column, max, (draft, v) => (draft.consentSource = v));
+      case 'email':
+        return (value, draft) => store(normaliseEmail(column, value), (v) => (draft.profile.email = v));
+      case 'tags':
+        return (value, draft) => {
+          draft.tags = splitTags(value);
+          return undefined;
+        };
+      case 'gender':
+        return (value, draft) =>
+          store(matchEnum(column, value, GENDERS, 'INVALID_GENDER'), (v) => (draft.profile.gender = v));
+      case 'birthday':
+        return (value, draft) => store(dates.pastDate(column, value), (v) => (draft.profile.birthday = v));
+      case 'edm_email':
+        return (value, draft) => store(normaliseEmail(column, value), (v) => (draft.edmEmail = v));
+      case 'edm_status':
+        return (value, draft) =>
+          store(matchEnum(column, value, EDM_STATUSES, 'INVALID_STATUS'), (v) => (draft.edmStatus = v));
+      case 'consent_at':
+        return (value, draft) => store(dates.localDateTime(column, value), (v) => (draft.consentAt = v));
+      case 'whatsapp_mobile':
+        return (value, draft) => store(phones.strict(column, value), (v) => (draft.whatsappMobile = v));
+      case 'whatsapp_status':
+        return (value, draft) =>
+          store(
+            matchEnum(column, value, WHATSAPP_STATUSES, 'INVALID_STATUS'),
+            (v) => (draft.whatsappStatus = v),
+          );
+    }
+  };
+
+  const bind = (binding: ColumnBinding): Bound => ({
+    index: binding.index,
+    column: binding.column,
+    apply:
+      binding.kind === 'system'
+        ? systemApply(binding.column, binding.spec.field, binding.spec.maxLength)
+        : (value, draft) =>
+            store(customValue(binding.field, value), (v) => (draft.custom[binding.column] = v)),
+  });
+  const bound = mapping.columns.map(bind);
+
+  /** Cells every row of the channel must fill, checked before any value: the outcome they cause when blank. */
+  const indexOf = (column: string): number => names.indexOf(column);
+  const required: { index: number; outcome: 'failed' | 'skipped'; error: CodedIssue }[] =
+    channel === 'edm'
+      ? [
+          {
+            index: indexOf('messaging_status'),
+            outcome: 'failed',
+            error: issue('STATUS_REQUIRED', { column: 'messaging_status', allowed: EDM_STATUSES }),
+          },
+          { index: indexOf('email'), outcome: 'failed', error: issue('VALUE_REQUIRED', { column: 'email' }) },
+        ]
+      : channel === 'whatsapp'
+        ? [
+            {
+              index: indexOf('messaging_status'),
+              outcome: 'skipped',
+              error: issue('STATUS_BLANK_SKIPPED', { column: 'messaging_status' }),
+            },
+            {
+              index: indexOf('WhatsApp_mobile'),
+              outcome: 'failed',
+              error: issue('VALUE_REQUIRED', { column: 'WhatsApp_mobile' }),
+            },
+          ]
+        : [];
+  const keyEmpty = issue('KEY_EMPTY', { column: keyName });
+
+  const keyValue = (draft: Draft): string | undefined => {
+    switch (key) {
+      case 'line_uid':
+        return draft.lineUid;
+      case 'customer_id':
+        return draft.profile.customerId;
+      case 'email':
+        return channel === 'edm' ? draft.edmEmail : draft.profile.email;
+      case 'phone':
+        return channel === 'whatsapp' ? draft.whatsappMobile : draft.profile.phone;
+    }
+  };
+
+  const failed = (error: Issue, warnings: Issue[] = []): RowResult => ({
+    ok: false,
+    outcome: 'failed',
+    error,
+    warnings,
+  });
+
+  return (cells, rowNumber) => {
+    if (cells.length > width) {
+      return failed(
+        issue('MALFORMED_ROW', { detail: `it has ${cells.length} cells but the header has ${width}` }),
+      );
+    }
+    if (blank(cells[keyIndex])) return failed(keyEmpty);
+    for (const check of required) {
+      if (blank(cells[check.index]))
+        return { ok: false, outcome: check.outcome, error: check.error, warnings: [] };
+    }
+    const draft: Draft = { profile: {}, tags: [], custom: {}, warnings: [] };
+    for (const { index, column, apply } of bound) {
+      const cell = cells[index];
+      if (cell === undefined) continue;
+      const value = cell.trim();
+      if (value === '') continue;
+      const problem = checkCellSize(column, cell, maxCellBytes) ?? apply(value, draft);
+      if (problem) return failed(problem, draft.warnings);
+    }
+    return { ok: true, row: toRowInput(draft, rowNumber, { name: key, value: keyValue(draft) as string }) };
+  };
+}
+
+function toRowInput(draft: Draft, rowNumber: number, key: RowInput['key']): RowInput {
+  const row: {
+    -readonly [K in keyof RowInput]: RowInput[K];
+  } = {
+    rowNumber,
+    key,
+    profile: draft.profile,
+    tags: draft.tags,
+    custom: draft.custom,
+    warnings: draft.warnings,
+  };
+  if (draft.lineUid !== undefined) row.line = { uid: draft.lineUid };
+  if (draft.edmEmail !== undefined && draft.edmStatus !== undefined) {
+    const edm: { email: string; status: EdmStatus; consentSource?: string; consentAt?: string } = {
+      email: draft.edmEmail,
+      status: draft.edmStatus,
+    };
+    if (draft.consentSource !== undefined) edm.consentSource = draft.consentSource;
+    if (draft.consentAt !== undefined) edm.consentAt = draft.consentAt;
+    row.edm = edm;
+  }
+  if (draft.whatsappMobile !== undefined && draft.whatsappStatus !== undefined) {
+    row.whatsapp = { mobile: draft.whatsappMobile, status: draft.whatsappStatus };
+  }
+  return row;
+}
