@@ -168,12 +168,13 @@ const DEFINITIONS = {
   ),
 
   // Warnings: the row succeeded; the warning appears in warnings.csv.
-  KEY_MATCHED_SEVERAL: define<{ key: string; count: number; contactId: string }>(
+  KEY_MATCHED_SEVERAL: define<{ key: string; count: number; contactId: string; holdsChannelKey: boolean }>(
     'warning',
     'The key value is held by several contacts; the one created latest was updated.',
-    ({ key, count, contactId }) =>
-      `${count} contacts have this ${key}; the one created latest (${contactId}) was updated. Use line_uid ` +
-      'or customer_id as the key to choose the contact exactly.',
+    ({ key, count, contactId, holdsChannelKey }) =>
+      `${count} contacts have this ${key}; ${contactId} was updated (${
+        holdsChannelKey ? "it holds the row's channel identifier" : 'the one created latest'
+      }). Use line_uid or customer_id as the key to choose the contact exactly.`,
   ),
   CHANNEL_KEY_IGNORED: define<{ column: string; value: string; held: 'differs' | 'taken' | 'phone-locked' }>(
     'warning',

@@ -5,8 +5,15 @@
  */
 export * from './channels.js';
 export * from './codes.js';
+export * from './decide.js';
 export * from './errors.js';
 export * from './header.js';
+export * from './identities.js';
 export * from './limits.js';
 export * from './model.js';
+export * from './normalise/custom.js';
+export * from './normalise/dates.js';
+export * from './normalise/phone.js';
+export * from './normalise/text.js';
 export * from './row.js';
+export * from './status.js';
