@@ -3,6 +3,12 @@
  *
  * The server is started through a tiny Python launcher that asks the kernel to stop it when its parent
  * dies (PR_SET_PDEATHSIG), so an interrupted test run or CLI never leaves an orphan emulator behind.
+ *
+ * The launcher also makes each request atomic, as DynamoDB's conditional writes are: moto_server serves
+ * requests on threads and checks a condition a few steps before it writes, so with Python's default
+ * 5 ms thread switch two concurrent conditional writes could both pass (measured: two writers racing
+ * for one key both won within the first rounds). A `sitecustomize` that lengthens the switch interval
+ * to 1 s means a request thread only yields at I/O, which moto never does between check and write.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,8 +30,12 @@ export class EmulatorUnavailableError extends Error {
 }
 
 const LAUNCHER = [
-  'import ctypes, os, signal, sys',
+  'import ctypes, os, signal, sys, tempfile',
   'ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)',
+  "site = os.path.join(tempfile.gettempdir(), 'contact-import-moto-site')",
+  'os.makedirs(site, exist_ok=True)',
+  "open(os.path.join(site, 'sitecustomize.py'), 'w').write('import sys\\nsys.setswitchinterval(1.0)\\n')",
+  "os.environ['PYTHONPATH'] = os.pathsep.join(p for p in (site, os.environ.get('PYTHONPATH')) if p)",
   'os.execvp(sys.argv[1], sys.argv[1:])',
 ].join('\n');
 
