@@ -155,3 +155,54 @@ export interface WorkspaceStore {
   listFields(workspace: string): Promise<CustomFieldDefinition[]>;
   defineField(workspace: string, field: CustomFieldDefinition): Promise<void>;
 }
+
+/**
+ * A contact changed since it was read (its version moved, or a contact with its id already exists). Nothing
+ * was overwritten: re-read, re-decide and retry.
+ */
+export class ConcurrentModificationError extends Error {
+  constructor(
+    readonly workspace: string,
+    readonly contactId: string,
+  ) {
+    super(`Contact ${contactId} of workspace ${workspace} changed since it was read`);
+    this.name = 'ConcurrentModificationError';
+  }
+}
+
+/** A channel primary key (LINE UID, EDM email, WhatsApp number, SMS phone) belongs to another contact. */
+export class IdentityTakenError extends Error {
+  constructor(
+    readonly identity: Identity,
+    /** The contact that holds it. */
+    readonly owner: string,
+  ) {
+    super(`${identity.type} "${identity.value}" already belongs to contact ${owner}`);
+    this.name = 'IdentityTakenError';
+  }
+}
+
+/** A write exceeds a DynamoDB limit (item 400 KB, transaction 100 actions or 4 MB) and was not attempted. */
+export class WriteTooLargeError extends Error {
+  constructor(
+    /** What is too large, e.g. `item` or `transaction actions`. */
+    readonly subject: string,
+    readonly actual: number,
+    readonly limit: number,
+    detail: string,
+  ) {
+    super(`${detail}: ${subject} is ${actual}, the limit is ${limit}`);
+    this.name = 'WriteTooLargeError';
+  }
+}
+
+/** The import's job item does not exist. */
+export class JobNotFoundError extends Error {
+  constructor(
+    readonly workspace: string,
+    readonly importId: string,
+  ) {
+    super(`Import ${importId} of workspace ${workspace} has no job`);
+    this.name = 'JobNotFoundError';
+  }
+}

@@ -1,0 +1,472 @@
+/**
+ * The ContactStore port over the contacts table.
+ *
+ * Items (every partition key starts with the workspace, for `dynamodb:LeadingKeys`):
+ * | item | pk | sk | attributes |
+ * | --- | --- | --- | --- |
+ * | profile | `<ws>#C#<contactId>` | `PROFILE` | the Contact fields; `gsi1pk = <ws>`, `gsi1sk = <contactId>` while live |
+ * | shared identity (email, phone, customer_id, fb_id, ig_id) | `<ws>#ID#<type>#<value>` | `ID` | `holders`: string set of `<createdAt>\|<contactId>` |
+ * | channel primary key (line_uid, edm_email, whatsapp, sms) | `<ws>#ID#<type>#<value>` | `ID` | `owner`, `ownerCreatedAt`, `claimedAt` |
+ *
+ * Writes go index first, profile last: identities a contact gains are claimed or added before its profile
+ * is written (the profile is the commit point), identities it loses are removed after. A crash leaves at
+ * worst an index entry naming a contact that does not hold the identity: readers check holders against
+ * the profiles, a replay of the same row re-uses its own claims, and a claim whose owner does not hold
+ * the identity is taken over once it is older than `staleClaimAfterMs`.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type Contact,
+  type Holder,
+  type Identity,
+  type IdentityType,
+  UNIQUE_IDENTITY_TYPES,
+} from '../domain/model.js';
+import {
+  ConcurrentModificationError,
+  type ContactStore,
+  type ContactWrite,
+  IdentityTakenError,
+} from '../pipeline/ports.js';
+import { Expression } from './dynamo/expression.js';
+import { assertItemSize } from './dynamo/limits.js';
+import type { RetryPolicy } from './dynamo/retry.js';
+import { cancellationCodes } from './dynamo/retry.js';
+import { DynamoTable, type Item, isConditionFailed, type Key, type TransactAction } from './dynamo/table.js';
+
+export interface ContactStoreOptions {
+  readonly retry?: Partial<RetryPolicy>;
+  /** Clock for claim times. @default () => new Date() */
+  readonly now?: () => Date;
+  /**
+   * A channel-key claim older than this whose owner does not hold the key (a writer crashed between claim
+   * and profile) may be taken over. Must exceed the longest time between a claim and its profile write.
+   * @default 900_000 (15 minutes; the processor runs at most 2)
+   */
+  readonly staleClaimAfterMs?: number;
+  /** Contacts per page of `list`. @default 100 */
+  readonly pageSize?: number;
+  /** The GSI that lists a workspace's live contacts. @default 'byWorkspace' */
+  readonly workspaceIndex?: string;
+}
+
+/** A write the store refuses before touching the table: it would break tenancy or the identity index. */
+export class InvalidContactWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidContactWriteError';
+  }
+}
+
+const PROFILE = 'PROFILE';
+const IDENTITY = 'ID';
+/** Claim attempts when the owner keeps changing under us. */
+const CLAIM_ATTEMPTS = 3;
+
+/** The identities a contact holds, as indexed. */
+function identitiesOf(contact: Contact): Identity[] {
+  const values: [IdentityType, string | undefined][] = [
+    ['email', contact.email],
+    ['phone', contact.phone],
+    ['customer_id', contact.customerId],
+    ['line_uid', contact.line?.uid],
+    ['edm_email', contact.edm?.email],
+    ['whatsapp', contact.whatsapp?.mobile],
+    ['sms', contact.sms?.phone],
+    ['fb_id', contact.fbId],
+    ['ig_id', contact.igId],
+  ];
+  return values.flatMap(([type, value]) => (value ? [{ type, value }] : []));
+}
+
+/** The map key of an identity in `resolve`'s answer. */
+export function identityRef(identity: Identity): string {
+  return `${identity.type}#${identity.value}`;
+}
+
+function profileKey(workspace: string, contactId: string): Key {
+  return { pk: `${workspace}#C#${contactId}`, sk: PROFILE };
+}
+
+function identityKey(workspace: string, identity: Identity): Key {
+  return { pk: `${workspace}#ID#${identity.type}#${identity.value}`, sk: IDENTITY };
+}
+
+function holderEntry(contact: Contact): string {
+  return `${contact.createdAt}|${contact.contactId}`;
+}
+
+function parseHolder(entry: string): Holder {
+  const bar = entry.indexOf('|');
+  return { createdAt: entry.slice(0, bar), contactId: entry.slice(bar + 1) };
+}
+
+function holdersOf(item: Item): Holder[] {
+  if (typeof item.owner === 'string') {
+    return [{ contactId: item.owner, createdAt: String(item.ownerCreatedAt) }];
+  }
+  const entries = item.holders instanceof Set ? [...(item.holders as Set<string>)] : [];
+  return entries
+    .map(parseHolder)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.contactId.localeCompare(b.contactId));
+}
+
+function toItem(workspace: string, contact: Contact): Item {
+  const live = contact.mergedInto ? {} : { gsi1pk: workspace, gsi1sk: contact.contactId };
+  return { ...contact, ...profileKey(workspace, contact.contactId), ...live };
+}
+
+function fromItem(item: Item): Contact {
+  const { pk: _pk, sk: _sk, gsi1pk: _gpk, gsi1sk: _gsk, ...contact } = item;
+  return contact as Contact;
+}
+
+/** JSON with object keys sorted, so two equal items give the same text. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+interface Claim {
+  readonly identity: Identity;
+  readonly owner: Contact;
+  /** Contacts of this write that held it before (a merge moves their claims). */
+  readonly from: readonly string[];
+}
+
+interface Release {
+  readonly identity: Identity;
+  readonly from: readonly string[];
+}
+
+interface HolderChange {
+  readonly identity: Identity;
+  readonly entry: string;
+}
+
+/** How the identity index changes when the writes apply. */
+interface IndexPlan {
+  readonly claims: Claim[];
+  readonly releases: Release[];
+  readonly holderAdds: HolderChange[];
+  readonly holderRemovals: HolderChange[];
+}
+
+function added(from: readonly Identity[], to: readonly Identity[]): Identity[] {
+  const before = new Set(from.map(identityRef));
+  return to.filter((i) => !before.has(identityRef(i)));
+}
+
+/**
+ * Compares the identities before and after. Channel primary keys follow the live contact holding them
+ * (a merge moves a tombstone's keys to the survivor); a tombstone keeps its shared-identity entries, which
+ * readers follow through `mergedInto`, so a merge only adds entries for the survivor.
+ */
+function planIndex(writes: readonly ContactWrite[]): IndexPlan {
+  const unique = new Map<string, { identity: Identity; from: Set<string>; to?: Contact }>();
+  const plan: IndexPlan = { claims: [], releases: [], holderAdds: [], holderRemovals: [] };
+  const entryOf = (identity: Identity) => {
+    const ref = identityRef(identity);
+    const entry = unique.get(ref) ?? { identity, from: new Set<string>() };
+    unique.set(ref, entry);
+    return entry;
+  };
+  for (const { contact, previous } of writes) {
+    const before = previous ? identitiesOf(previous) : [];
+    const after = contact.mergedInto ? [] : identitiesOf(contact);
+    for (const identity of before.filter((i) => UNIQUE_IDENTITY_TYPES.has(i.type))) {
+      entryOf(identity).from.add(contact.contactId);
+    }
+    for (const identity of after.filter((i) => UNIQUE_IDENTITY_TYPES.has(i.type))) {
+      const entry = entryOf(identity);
+      if (entry.to) {
+        throw new InvalidContactWriteError(
+          `Contacts ${entry.to.contactId} and ${contact.contactId} would both hold ${identity.type} ${identity.value}`,
+        );
+      }
+      entry.to = contact;
+    }
+    if (contact.mergedInto) continue;
+    const shared = (list: Identity[]) => list.filter((i) => !UNIQUE_IDENTITY_TYPES.has(i.type));
+    for (const identity of added(shared(before), shared(after))) {
+      plan.holderAdds.push({ identity, entry: holderEntry(contact) });
+    }
+    for (const identity of added(shared(after), shared(before))) {
+      plan.holderRemovals.push({ identity, entry: holderEntry(previous ?? contact) });
+    }
+  }
+  for (const { identity, from, to } of unique.values()) {
+    if (to && !from.has(to.contactId)) plan.claims.push({ identity, owner: to, from: [...from] });
+    if (!to && from.size > 0) plan.releases.push({ identity, from: [...from] });
+  }
+  return plan;
+}
+
+/**
+ * @example
+ * const store = new DynamoContactStore(clients.dynamodb, config.resources.tables.contacts.name);
+ * const holders = await store.resolve('acme', [{ type: 'line_uid', value: 'U1' }]);
+ */
+export class DynamoContactStore implements ContactStore {
+  private readonly table: DynamoTable;
+  private readonly now: () => Date;
+  private readonly staleClaimAfterMs: number;
+  private readonly pageSize: number;
+  private readonly workspaceIndex: string;
+
+  constructor(client: DynamoDBClient, tableName: string, options: ContactStoreOptions = {}) {
+    this.table = new DynamoTable(client, tableName, options.retry);
+    this.now = options.now ?? (() => new Date());
+    this.staleClaimAfterMs = options.staleClaimAfterMs ?? 15 * 60_000;
+    this.pageSize = options.pageSize ?? 100;
+    this.workspaceIndex = options.workspaceIndex ?? 'byWorkspace';
+  }
+
+  /**
+   * Holders of each identity; a shared identity's holders come newest first. Index entries are returned
+   * as stored: a holder may be a tombstone (follow `mergedInto`) or, after a crash, a contact that no
+   * longer holds the identity or does not exist (check against the profiles).
+   */
+  async resolve(workspace: string, identities: readonly Identity[]): Promise<Map<string, Holder[]>> {
+    const byPk = new Map(identities.map((i) => [identityKey(workspace, i).pk, i]));
+    const items = await this.table.batchGet([...byPk.keys()].map((pk) => ({ pk, sk: IDENTITY })));
+    const result = new Map<string, Holder[]>();
+    for (const item of items) {
+      const identity = byPk.get(String(item.pk));
+      const holders = holdersOf(item);
+      if (identity && holders.length > 0) result.set(identityRef(identity), holders);
+    }
+    return result;
+  }
+
+  async getContacts(workspace: string, contactIds: readonly string[]): Promise<Map<string, Contact>> {
+    const items = await this.table.batchGet(contactIds.map((id) => profileKey(workspace, id)));
+    return new Map(items.map((item) => [String(item.contactId), fromItem(item)]));
+  }
+
+  /**
+   * Writes with optimistic locking. One write: claims, then shared-identity entries, then the profile
+   * (`version` must still be the one read; a new contact must not exist), then removals. Several writes
+   * (a merge) go in one transaction. Writing a new contact again is a no-op when the stored contact is
+   * exactly the new state (same `createdBy`, i.e. the same row of the same import created it): a replay.
+   */
+  async write(workspace: string, writes: readonly ContactWrite[]): Promise<void> {
+    this.validate(workspace, writes);
+    const plan = planIndex(writes);
+    const [single] = writes;
+    if (writes.length === 1 && single) await this.writeOne(workspace, single, plan);
+    else if (writes.length > 1) await this.writeMany(workspace, writes, plan);
+  }
+
+  /** Pages of live contacts (tombstones left out), in contact id order. */
+  async *list(workspace: string): AsyncIterable<Contact[]> {
+    const x = new Expression();
+    const pages = this.table.query({
+      IndexName: this.workspaceIndex,
+      KeyConditionExpression: `${x.name('gsi1pk')} = ${x.value(workspace)}`,
+      Limit: this.pageSize,
+      ...x.build(),
+    });
+    for await (const page of pages) {
+      const ids = page.map((key) => String(key.gsi1sk));
+      const contacts = await this.getContacts(workspace, ids);
+      const live = ids.flatMap((id) => {
+        const contact = contacts.get(id);
+        return contact && !contact.mergedInto ? [contact] : [];
+      });
+      if (live.length > 0) yield live;
+    }
+  }
+
+  private validate(workspace: string, writes: readonly ContactWrite[]): void {
+    const ids = new Set<string>();
+    for (const { contact, previous } of writes) {
+      if (contact.workspace !== workspace || (previous && previous.workspace !== workspace)) {
+        throw new InvalidContactWriteError(
+          `Contact ${contact.contactId} belongs to workspace ${contact.workspace}, not ${workspace}`,
+        );
+      }
+      if (previous && previous.contactId !== contact.contactId) {
+        throw new InvalidContactWriteError(
+          `Contact ${contact.contactId} was written over a different contact (${previous.contactId})`,
+        );
+      }
+      if (ids.has(contact.contactId)) {
+        throw new InvalidContactWriteError(`Contact ${contact.contactId} appears twice in one write`);
+      }
+      ids.add(contact.contactId);
+    }
+  }
+
+  private async writeOne(workspace: string, write: ContactWrite, plan: IndexPlan): Promise<void> {
+    const put = this.profilePut(workspace, write);
+    // Checked before any claim, so a contact too large to store leaves nothing behind.
+    assertItemSize(put.Item, `Contact ${write.contact.contactId}`);
+    const outcomes = await Promise.allSettled(plan.claims.map((claim) => this.claim(workspace, claim)));
+    const failure = outcomes.find((o) => o.status === 'rejected');
+    if (failure) {
+      // Only claims this call made are given back: a claim that was already ours may be a concurrent
+      // writer's of the same contact.
+      const fresh = plan.claims.filter((_c, i) => {
+        const outcome = outcomes[i];
+        return outcome?.status === 'fulfilled' && outcome.value;
+      });
+      await Promise.all(fresh.map((c) => this.release(workspace, c.identity, [c.owner.contactId])));
+      throw failure.reason;
+    }
+    await Promise.all(plan.holderAdds.map((change) => this.changeHolders(workspace, change, 'add')));
+    await this.putProfile(workspace, write, put);
+    await Promise.all([
+      ...plan.releases.map((r) => this.release(workspace, r.identity, r.from)),
+      ...plan.holderRemovals.map((change) => this.changeHolders(workspace, change, 'delete')),
+    ]);
+  }
+
+  private async writeMany(
+    workspace: string,
+    writes: readonly ContactWrite[],
+    plan: IndexPlan,
+  ): Promise<void> {
+    await Promise.all(plan.holderAdds.map((change) => this.changeHolders(workspace, change, 'add')));
+    const actions: TransactAction[] = [
+      ...writes.map((w) => ({ Put: this.profilePut(workspace, w) })),
+      ...plan.claims.map((c) => ({ Update: this.claimUpdate(workspace, c) })),
+      ...plan.releases.map((r) => ({ Update: this.releaseUpdate(workspace, r.identity, r.from) })),
+    ];
+    const label = `Merge of ${writes.map((w) => w.contact.contactId).join(', ')}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.table.transact(actions, label);
+        break;
+      } catch (err) {
+        const failed = cancellationCodes(err).indexOf('ConditionalCheckFailed');
+        if (failed < 0) throw err;
+        const claim = plan.claims[failed - writes.length];
+        const contactId = writes[failed]?.contact.contactId ?? writes[0]?.contact.contactId ?? '';
+        if (!claim) throw new ConcurrentModificationError(workspace, contactId);
+        await this.settleConflict(workspace, claim, attempt);
+      }
+    }
+    await Promise.all(plan.holderRemovals.map((change) => this.changeHolders(workspace, change, 'delete')));
+  }
+
+  private profilePut(workspace: string, { contact, previous }: ContactWrite) {
+    const item = toItem(workspace, { ...contact, version: (previous?.version ?? 0) + 1 });
+    const x = new Expression();
+    const condition = previous
+      ? `${x.name('version')} = ${x.value(previous.version)}`
+      : `attribute_not_exists(${x.name('pk')})`;
+    return { Item: item, ...x.build(condition) };
+  }
+
+  private async putProfile(
+    workspace: string,
+    write: ContactWrite,
+    put: ReturnType<DynamoContactStore['profilePut']>,
+  ): Promise<void> {
+    try {
+      await this.table.put(put);
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      if (!write.previous && (await this.isReplay(put.Item))) return;
+      throw new ConcurrentModificationError(workspace, write.contact.contactId);
+    }
+  }
+
+  /** The stored item is exactly this new contact: the same create was written before. */
+  private async isReplay(item: Item): Promise<boolean> {
+    const stored = await this.table.get({ pk: String(item.pk), sk: PROFILE });
+    return stored !== undefined && canonical(stored) === canonical(item);
+  }
+
+  private claimUpdate(workspace: string, { identity, owner, from }: Claim) {
+    const x = new Expression()
+      .set('owner', owner.contactId)
+      .set('ownerCreatedAt', owner.createdAt)
+      .set('claimedAt', this.now().toISOString());
+    const allowed = [owner.contactId, ...from].map((id) => x.value(id)).join(', ');
+    const condition = `attribute_not_exists(${x.name('owner')}) OR ${x.name('owner')} IN (${allowed})`;
+    return { Key: identityKey(workspace, identity), ...x.buildUpdate(condition) };
+  }
+
+  private releaseUpdate(workspace: string, identity: Identity, from: readonly string[]) {
+    const x = new Expression().remove('owner').remove('ownerCreatedAt').remove('claimedAt');
+    const condition = `${x.name('owner')} IN (${from.map((id) => x.value(id)).join(', ')})`;
+    return { Key: identityKey(workspace, identity), ...x.buildUpdate(condition) };
+  }
+
+  /** Claims a channel primary key; true when this call took it (it had no owner before). */
+  private async claim(workspace: string, claim: Claim): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const old = await this.table.update({
+          ...this.claimUpdate(workspace, claim),
+          ReturnValues: 'UPDATED_OLD',
+        });
+        return old?.owner === undefined;
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+        await this.settleConflict(workspace, claim, attempt);
+      }
+    }
+  }
+
+  /**
+   * After a claim failed: returns when it is worth claiming again (the owner let go, or its claim was stale
+   * and is now ours); throws IdentityTakenError when another contact really holds the key.
+   */
+  private async settleConflict(workspace: string, claim: Claim, attempt: number): Promise<void> {
+    const key = identityKey(workspace, claim.identity);
+    const item = await this.table.get(key);
+    const owner = typeof item?.owner === 'string' ? item.owner : undefined;
+    if (!owner) {
+      if (attempt < CLAIM_ATTEMPTS) return;
+      throw new IdentityTakenError(claim.identity, 'unknown (the claim kept changing)');
+    }
+    const claimedAt = String(item?.claimedAt);
+    const age = this.now().getTime() - Date.parse(claimedAt);
+    if (
+      attempt >= CLAIM_ATTEMPTS ||
+      !(age >= this.staleClaimAfterMs) ||
+      (await this.holds(workspace, owner, claim))
+    ) {
+      throw new IdentityTakenError(claim.identity, owner);
+    }
+    const x = new Expression()
+      .set('owner', claim.owner.contactId)
+      .set('ownerCreatedAt', claim.owner.createdAt)
+      .set('claimedAt', this.now().toISOString());
+    const condition = `${x.name('owner')} = ${x.value(owner)} AND ${x.name('claimedAt')} = ${x.value(claimedAt)}`;
+    try {
+      await this.table.update({ Key: key, ...x.buildUpdate(condition) });
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
+  }
+
+  /** Whether a contact's stored profile is live and holds the identity. */
+  private async holds(workspace: string, contactId: string, { identity }: Claim): Promise<boolean> {
+    const item = await this.table.get(profileKey(workspace, contactId));
+    if (!item || item.mergedInto) return false;
+    return identitiesOf(fromItem(item)).some((i) => identityRef(i) === identityRef(identity));
+  }
+
+  /** Gives a channel primary key up, unless someone else holds it by now. */
+  private async release(workspace: string, identity: Identity, from: readonly string[]): Promise<void> {
+    try {
+      await this.table.update(this.releaseUpdate(workspace, identity, from));
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
+  }
+
+  private async changeHolders(workspace: string, change: HolderChange, op: 'add' | 'delete'): Promise<void> {
+    const x = new Expression();
+    if (op === 'add') x.add('holders', new Set([change.entry]));
+    else x.delete('holders', new Set([change.entry]));
+    await this.table.update({ Key: identityKey(workspace, change.identity), ...x.buildUpdate() });
+  }
+}
