@@ -82,3 +82,42 @@ export function reportPrefix(workspace: string, importId: string): string {
 export function emptyCounts(): RowCounts {
   return { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
 }
+
+/** Any message of the pipeline's queues. */
+export type QueueMessage = BatchMessage | AggregateMessage;
+
+export class MalformedMessageError extends Error {
+  constructor(kind: string, reason: string, body: string) {
+    super(`Not a ${kind} message (${reason}): ${body.slice(0, 200)}`);
+    this.name = 'MalformedMessageError';
+  }
+}
+
+/**
+ * Parses a queue message body of the expected kind, checking the fields every consumer relies on. The
+ * producers are our own stages, so a malformed body is a bug: it throws and the message dead-letters.
+ *
+ * @example
+ * const message = parseMessage(record.body, 'aggregate'); // AggregateMessage
+ */
+export function parseMessage<K extends QueueMessage['kind']>(
+  body: string,
+  kind: K,
+): Extract<QueueMessage, { kind: K }> {
+  let value: Partial<BatchMessage> & { kind?: unknown };
+  try {
+    value = JSON.parse(body) as typeof value;
+  } catch (err) {
+    throw new MalformedMessageError(kind, (err as Error).message, body);
+  }
+  if (value === null || typeof value !== 'object')
+    throw new MalformedMessageError(kind, 'not an object', body);
+  if (value.kind !== kind) throw new MalformedMessageError(kind, `its kind is ${String(value.kind)}`, body);
+  if (typeof value.workspace !== 'string' || typeof value.importId !== 'string') {
+    throw new MalformedMessageError(kind, 'workspace or importId is missing', body);
+  }
+  if (kind === 'batch' && (typeof value.batchNo !== 'number' || !Array.isArray(value.rows))) {
+    throw new MalformedMessageError(kind, 'batchNo or rows is missing', body);
+  }
+  return value as Extract<QueueMessage, { kind: K }>;
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { MalformedMessageError, parseMessage } from '../../../shared/pipeline/messages.js';
+
+describe('Function: parseMessage', () => {
+  it('returns a message of the expected kind', () => {
+    const body = JSON.stringify({ kind: 'aggregate', workspace: 'acme', importId: 'acme.x' });
+
+    expect(parseMessage(body, 'aggregate')).toEqual({
+      kind: 'aggregate',
+      workspace: 'acme',
+      importId: 'acme.x',
+    });
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['another kind', JSON.stringify({ kind: 'batch', workspace: 'a', importId: 'b', batchNo: 1, rows: [] })],
+    ['no import id', JSON.stringify({ kind: 'aggregate', workspace: 'acme' })],
+    ['null', 'null'],
+  ])('rejects a body that is %s, quoting it', (_case, body) => {
+    expect(() => parseMessage(body, 'aggregate')).toThrow(MalformedMessageError);
+  });
+
+  it('requires a batch number and rows in a batch message', () => {
+    const body = JSON.stringify({ kind: 'batch', workspace: 'acme', importId: 'acme.x' });
+
+    expect(() => parseMessage(body, 'batch')).toThrow(/batchNo or rows is missing/);
+  });
+});
