@@ -1,0 +1,125 @@
+/**
+ * How the CLI shows an import to a person: the summary as a few lines, several summaries as a table, a
+ * job in progress as one line. Only counts, codes and column names are printed here, never a contact's
+ * email address or phone number.
+ */
+
+import { OUTCOMES, type RowCounts } from '../shared/domain/model.js';
+import type { ImportSummary } from '../shared/pipeline/aggregate/summary.js';
+import type { ImportJob } from '../shared/pipeline/ports.js';
+
+/** Rows of a job that are counted so far (every recorded batch), and the file's data rows once known. */
+export function progressOf(job: ImportJob): { processed: number; total: number | undefined } {
+  const processed = OUTCOMES.reduce((sum, outcome) => sum + (job.counts[outcome] ?? 0), 0);
+  return { processed, total: job.rowsTotal };
+}
+
+/**
+ * One line saying where a job is.
+ *
+ * @example
+ * jobLine(job); // 'acme.5c1f… processing: 1200 of 5000 rows'
+ */
+export function jobLine(job: ImportJob): string {
+  const { processed, total } = progressOf(job);
+  const rows = total === undefined ? `${processed} rows so far` : `${processed} of ${total} rows`;
+  if (job.status === 'completed') return `${job.importId} completed: ${job.outcome ?? 'unknown outcome'}`;
+  if (job.status === 'rejected') return `${job.importId} rejected: ${job.rejection?.message ?? ''}`.trim();
+  return `${job.importId} ${job.status}: ${rows}`;
+}
+
+function countsLine(rows: RowCounts & { total: number }): string {
+  return `rows: ${rows.total} total, ${OUTCOMES.map((o) => `${rows[o]} ${o}`).join(', ')}`;
+}
+
+/**
+ * The summary of a finished import, for a person (a few lines; `--json` prints the document itself).
+ *
+ * @example
+ * summaryLines(summary);
+ * // ['import acme.5c1f… completed with errors (line, key phone, file contacts.csv, utf-8)',
+ * //  'rows: 11 total, 4 created, 1 updated, 0 unchanged, 0 skipped, 6 failed', ...]
+ */
+export function summaryLines(summary: ImportSummary): string[] {
+  const file = summary.source.key.split('/').pop() ?? summary.source.key;
+  const what = [summary.channel, summary.key && `key ${summary.key}`, `file ${file}`, summary.encoding]
+    .filter(Boolean)
+    .join(', ');
+  const lines = [`import ${summary.importId} ${summary.outcome.replace(/_/g, ' ')} (${what})`];
+  if (summary.rejection) lines.push(`rejected: [${summary.rejection.code}] ${summary.rejection.message}`);
+  else lines.push(countsLine(summary.rows));
+  if (summary.skippedColumns.length > 0) {
+    const columns = summary.skippedColumns.map((c) =>
+      c.suggestion ? `${c.name} (did you mean ${c.suggestion}?)` : c.name,
+    );
+    lines.push(`skipped columns: ${columns.join(', ')}`);
+  }
+  const warnings = Object.entries(summary.warnings);
+  if (warnings.length > 0) lines.push(`warnings: ${warnings.map(([code, n]) => `${code} x${n}`).join(', ')}`);
+  if (summary.flags.whatsappRiskAcceptanceRequired) {
+    lines.push(
+      'flag: whatsappRiskAcceptanceRequired (the workspace has not_subscribed or opted_out WhatsApp contacts: a Risk Acceptance Form is required before sending)',
+    );
+  }
+  if (!summary.totalsCheck.consistent) lines.push(`totals check: ${summary.totalsCheck.problems.join('; ')}`);
+  lines.push(`report: ${summary.reports.failures}`);
+  return lines;
+}
+
+/**
+ * Text laid out in columns, widths measured in terminal cells (a Chinese character takes two). Columns are
+ * left-aligned unless `align` says `right` (numbers).
+ *
+ * @example
+ * table([['file', 'rows'], ['a.csv', '12']], ['left', 'right']); // ['file   rows', 'a.csv    12']
+ */
+export function table(
+  rows: readonly (readonly string[])[],
+  align: readonly ('left' | 'right')[] = [],
+): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cellWidth(cell));
+    });
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => {
+        const pad = ' '.repeat((widths[i] ?? 0) - cellWidth(cell));
+        return align[i] === 'right' ? pad + cell : cell + pad;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Terminal cells a string takes: East Asian wide characters take two. */
+export function cellWidth(text: string): number {
+  let width = 0;
+  for (const ch of text)
+    width +=
+      /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(
+        ch,
+      )
+        ? 2
+        : 1;
+  return width;
+}
+
+/** The demo's table: one line per import with its outcome and counts. */
+export function summaryTable(entries: readonly { name: string; summary: ImportSummary }[]): string[] {
+  const numbers = ['total', ...OUTCOMES].map(() => 'right' as const);
+  return table(
+    [
+      ['file', 'outcome', 'total', ...OUTCOMES],
+      ...entries.map(({ name, summary }) => [
+        name,
+        summary.outcome,
+        String(summary.rows.total),
+        ...OUTCOMES.map((o) => String(summary.rows[o])),
+      ]),
+    ],
+    ['left', 'left', ...numbers],
+  );
+}
