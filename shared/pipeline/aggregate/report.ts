@@ -5,11 +5,10 @@
  */
 import { once } from 'node:events';
 import { type Stringifier, stringify } from 'csv-stringify';
+import { REPORT_COLUMNS } from '../../domain/channels.js';
+import { cleanHeaderName } from '../../domain/header.js';
 import type { PartRow } from '../messages.js';
 import type { ObjectStore } from '../part-store.js';
-
-/** The columns the report appends; the importer ignores them, so a fixed report imports as is. */
-export const REPORT_COLUMNS = ['row_number', 'error_code', 'error_message'] as const;
 
 /** Joins several warnings of one row into one cell. */
 export const WARNING_SEPARATOR = '; ';
@@ -37,8 +36,10 @@ export class ReportLayout {
   readonly header: readonly string[];
 
   constructor(originalHeader: readonly string[]) {
-    const reportColumns: readonly string[] = REPORT_COLUMNS;
-    this.kept = originalHeader.flatMap((name, i) => (reportColumns.includes(name.trim()) ? [] : [i]));
+    // The importer ignores these columns (see mapHeader), so a fixed report imports as is.
+    this.kept = originalHeader.flatMap((name, i) =>
+      REPORT_COLUMNS.includes(cleanHeaderName(name)) ? [] : [i],
+    );
     this.header = [...this.kept.map((i) => originalHeader[i] as string), ...REPORT_COLUMNS].map(neutralise);
   }
 
