@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { isIssue } from '../../../shared/domain/channels.js';
+import { cleanHeaderName, editDistance, mapHeader } from '../../../shared/domain/header.js';
+import type { CustomFieldDefinition } from '../../../shared/domain/model.js';
+
+const VIP: CustomFieldDefinition = { name: 'vip_level', type: 'select', options: ['gold', 'silver'] };
+
+describe('RULES §2 Header', () => {
+  it('maps every system column of each channel to its field', () => {
+    // Act
+    const line = mapHeader(
+      ['line_uid', 'phone', 'customer_id', 'name', 'email', 'note', 'tags'],
+      'line',
+      'line_uid',
+      [],
+    );
+    const edm = mapHeader(
+      [
+        'email',
+        'messaging_status',
+        'display_name',
+        'gender',
+        'customer_id',
+        'mobile',
+        'birthday',
+        'tag',
+        'consent_source',
+        'consent_at',
+      ],
+      'edm',
+      'email',
+      [],
+    );
+    const whatsapp = mapHeader(
+      [
+        'WhatsApp_mobile',
+        'messaging_status',
+        'display_name',
+        'gender',
+        'customer_id',
+        'email',
+        'birthday',
+        'tag',
+      ],
+      'whatsapp',
+      'phone',
+      [],
+    );
+
+    // Assess
+    for (const mapped of [line, edm, whatsapp]) {
+      expect(isIssue(mapped)).toBe(false);
+      if (!isIssue(mapped)) expect(mapped.skipped).toEqual([]);
+    }
+    expect(!isIssue(edm) && edm.columns.map((c) => c.kind === 'system' && c.spec.field)).toEqual([
+      'edm_email',
+      'edm_status',
+      'name',
+      'gender',
+      'customer_id',
+      'phone',
+      'birthday',
+      'tags',
+      'consent_source',
+      'consent_at',
+    ]);
+  });
+
+  it('matches names exactly after trimming whitespace and a byte order mark', () => {
+    // Act
+    const mapped = mapHeader(['\uFEFF line_uid ', '\tname'], 'line', 'line_uid', []);
+
+    // Assess
+    expect(!isIssue(mapped) && mapped.names).toEqual(['line_uid', 'name']);
+    expect(!isIssue(mapped) && mapped.keyIndex).toBe(0);
+  });
+
+  it('binds a column named exactly like a workspace custom field', () => {
+    const mapped = mapHeader(['line_uid', 'vip_level'], 'line', 'line_uid', [VIP]);
+
+    expect(!isIssue(mapped) && mapped.columns[1]).toEqual({
+      kind: 'custom',
+      index: 1,
+      column: 'vip_level',
+      field: VIP,
+    });
+  });
+
+  it('prefers the system field when a custom field has the same name', () => {
+    const mapped = mapHeader(['line_uid', 'name'], 'line', 'line_uid', [{ name: 'name', type: 'text' }]);
+
+    expect(!isIssue(mapped) && mapped.columns[1]?.kind).toBe('system');
+  });
+
+  it('rejects a duplicate header name, naming its columns', () => {
+    // Act
+    const result = mapHeader(['line_uid', 'name', ' name'], 'line', 'line_uid', []);
+
+    // Assess
+    expect(isIssue(result) && result.code).toBe('DUPLICATE_HEADER');
+    expect(isIssue(result) && result.message).toContain('columns 2, 3');
+  });
+
+  it.each([
+    [[], 'line'],
+    [['', ' '], 'line'],
+  ] as const)('rejects a missing header %o', (header, channel) => {
+    const result = mapHeader(header, channel, 'phone', []);
+
+    expect(isIssue(result) && result.code).toBe('MISSING_HEADER');
+  });
+
+  it.each([
+    [['messaging_status', 'display_name'], 'edm', 'email', ['email']],
+    [['email', 'display_name'], 'edm', 'email', ['messaging_status']],
+    [['email', 'messaging_status'], 'edm', 'phone', ['mobile']],
+    [['messaging_status'], 'whatsapp', 'phone', ['WhatsApp_mobile']],
+    [['WhatsApp_mobile', 'messaging_status'], 'whatsapp', 'email', ['email']],
+    [['WhatsApp_mobile', 'display_name'], 'whatsapp', 'phone', ['messaging_status']],
+    [['phone', 'name'], 'line', 'line_uid', ['line_uid']],
+    [['line_uid'], 'line', 'customer_id', ['customer_id']],
+  ] as const)('rejects %o for %s keyed by %s: missing %o', (header, channel, key, missing) => {
+    // Act
+    const result = mapHeader(header, channel, key, []);
+
+    // Assess
+    expect(isIssue(result) && result.code).toBe('MISSING_REQUIRED_COLUMN');
+    for (const column of missing) expect(isIssue(result) && result.message).toContain(`"${column}"`);
+  });
+
+  it('hints at a skipped column close to a missing required one', () => {
+    const result = mapHeader(['Email', 'messaging_status'], 'edm', 'email', []);
+
+    expect(isIssue(result) && result.message).toContain('found "Email", did you mean "email"?');
+  });
+
+  it.each([
+    ['Email', 'line', 'email'],
+    ['e-mail', 'line', 'email'],
+    ['Tags', 'line', 'tags'],
+    ['whatsapp_mobile', 'whatsapp', 'WhatsApp_mobile'],
+    ['messaging status', 'edm', 'messaging_status'],
+    ['display_name', 'line', 'name'],
+    ['name', 'edm', 'display_name'],
+    ['tags', 'edm', 'tag'],
+    ['phone', 'edm', 'mobile'],
+    ['vip_levle', 'line', 'vip_level'],
+  ] as const)('skips unknown column %s in a %s file, suggesting %s', (name, channel, suggestion) => {
+    // Prepare
+    const required =
+      channel === 'edm'
+        ? ['email', 'messaging_status']
+        : channel === 'whatsapp'
+          ? ['WhatsApp_mobile', 'messaging_status']
+          : ['email'];
+
+    // Act
+    const result = mapHeader([...required, name], channel, channel === 'whatsapp' ? 'phone' : 'email', [VIP]);
+
+    // Assess
+    expect(!isIssue(result) && result.skipped).toEqual([{ name, suggestion }]);
+  });
+
+  it('skips an unknown column without a suggestion when nothing is close', () => {
+    const result = mapHeader(['email', 'favourite_colour', 'phone_number'], 'line', 'email', []);
+
+    expect(!isIssue(result) && result.skipped).toEqual([
+      { name: 'favourite_colour' },
+      { name: 'phone_number' },
+    ]);
+  });
+
+  it('ignores the report columns of a re-imported failures.csv and blank column names silently', () => {
+    // Act
+    const result = mapHeader(
+      ['email', 'name', 'row_number', 'error_code', 'error_message', '', ''],
+      'line',
+      'email',
+      [],
+    );
+
+    // Assess
+    expect(!isIssue(result) && result.skipped).toEqual([]);
+    expect(!isIssue(result) && result.columns.map((c) => c.column)).toEqual(['email', 'name']);
+  });
+});
+
+describe('Function: cleanHeaderName', () => {
+  it('removes surrounding whitespace and byte order marks only', () => {
+    expect(cleanHeaderName('\uFEFF  display name \u00a0')).toBe('display name');
+  });
+});
+
+describe('Function: editDistance', () => {
+  it.each([
+    ['', 'abc', 3],
+    ['kitten', 'sitting', 3],
+    ['email', 'email', 0],
+    ['tag', 'tags', 1],
+  ])('measures %s → %s as %i', (a, b, distance) => {
+    expect(editDistance(a, b)).toBe(distance);
+  });
+});

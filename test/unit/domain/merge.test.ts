@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { byCreation, conflictingChannelKey, foldContacts } from '../../../shared/domain/merge.js';
+import { contact, lineUid } from '../../helpers/domain/factories.js';
+
+describe('Function: byCreation', () => {
+  it('orders by creation time, then by contact id, and a contact equal to itself', () => {
+    const a = contact(1);
+    const b = contact(1, { contactId: 'c-02' });
+    const c = contact(2, { contactId: 'c-00' });
+
+    expect([c, b, a].sort(byCreation).map((x) => x.contactId)).toEqual(['c-01', 'c-02', 'c-00']);
+    expect(byCreation(a, a)).toBe(0);
+  });
+});
+
+describe('Function: conflictingChannelKey', () => {
+  it('finds no conflict between equal or absent channel keys', () => {
+    expect(
+      conflictingChannelKey([
+        contact(1, { line: { uid: lineUid(1) } }),
+        contact(2, { line: { uid: lineUid(1) } }),
+        contact(3),
+      ]),
+    ).toBeUndefined();
+  });
+});
+
+describe('RULES §6 merging contacts that hold the same channel', () => {
+  it('keeps the most restrictive status and the first consent details', () => {
+    // Prepare: an anomaly the store may hold: two contacts with one EDM address and one WhatsApp number.
+    const survivor = contact(1, {
+      email: 'a@x.com',
+      edm: { email: 'a@x.com', status: 'subscribed' },
+      whatsapp: { mobile: '+886912345678', status: 'opted_in' },
+      phone: '+886912345678',
+    });
+    const other = contact(2, {
+      email: 'a@x.com',
+      edm: {
+        email: 'a@x.com',
+        status: 'spam_report',
+        consentSource: 'Footer',
+        consentAt: '2024-01-01T00:00:00+08:00',
+      },
+      whatsapp: { mobile: '+886912345678', status: 'not_subscribed' },
+      sms: { phone: '+886912345678' },
+    });
+
+    // Act
+    const folded = foldContacts(survivor, [other]);
+
+    // Assess
+    expect(folded.edm).toEqual({
+      email: 'a@x.com',
+      status: 'spam_report',
+      consentSource: 'Footer',
+      consentAt: '2024-01-01T00:00:00+08:00',
+    });
+    expect(folded.whatsapp).toEqual({ mobile: '+886912345678', status: 'not_subscribed' });
+    expect(folded.sms).toEqual({ phone: '+886912345678' });
+  });
+
+  it('fills blank fields from the earlier created first', () => {
+    const folded = foldContacts(contact(1), [
+      contact(2, { name: 'Second', fbId: 'fb2' }),
+      contact(3, { name: 'Third', igId: 'ig3' }),
+    ]);
+
+    expect(folded).toMatchObject({ name: 'Second', fbId: 'fb2', igId: 'ig3' });
+  });
+});

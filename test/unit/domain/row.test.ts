@@ -1,0 +1,361 @@
+import { describe, expect, it } from 'vitest';
+import { createRowValidator } from '../../../shared/domain/row.js';
+import { lineUid, mapping, NOW, validator } from '../../helpers/domain/factories.js';
+
+const LINE_HEADER = ['line_uid', 'phone', 'customer_id', 'name', 'email', 'note', 'tags'];
+const EDM_HEADER = [
+  'email',
+  'messaging_status',
+  'display_name',
+  'gender',
+  'customer_id',
+  'mobile',
+  'birthday',
+  'tag',
+  'consent_source',
+  'consent_at',
+];
+const WHATSAPP_HEADER = [
+  'WhatsApp_mobile',
+  'messaging_status',
+  'display_name',
+  'gender',
+  'customer_id',
+  'email',
+  'birthday',
+  'tag',
+];
+
+describe('RULES §3 Fields per channel', () => {
+  it('normalises every LINE column', () => {
+    // Prepare
+    const validate = validator(LINE_HEADER, 'line', 'line_uid');
+
+    // Act
+    const result = validate(
+      [` ${lineUid(1)} `, '0912-345-678', 'CRM-001', ' 王小明 ', 'Jane@Example.com', '常客', 'VIP, 台北,VIP'],
+      2,
+    );
+
+    // Assess
+    expect(result).toEqual({
+      ok: true,
+      row: {
+        rowNumber: 2,
+        key: { name: 'line_uid', value: lineUid(1) },
+        profile: {
+          phone: '+886912345678',
+          customerId: 'CRM-001',
+          name: '王小明',
+          email: 'jane@example.com',
+          note: '常客',
+        },
+        tags: ['VIP', '台北'],
+        custom: {},
+        line: { uid: lineUid(1) },
+        warnings: [],
+      },
+    });
+  });
+
+  it('normalises every EDM column', () => {
+    // Prepare
+    const validate = validator(EDM_HEADER, 'edm', 'email');
+
+    // Act
+    const result = validate(
+      [
+        'Jane@Example.com',
+        'Subscribed',
+        '王小明',
+        'female',
+        'CRM-001',
+        '0912345678',
+        '1990-07-31',
+        'VIP',
+        'Website Footer',
+        '2024-05-01 14:30:00',
+      ],
+      3,
+    );
+
+    // Assess
+    expect(result).toEqual({
+      ok: true,
+      row: {
+        rowNumber: 3,
+        key: { name: 'email', value: 'jane@example.com' },
+        profile: {
+          name: '王小明',
+          gender: 'female',
+          customerId: 'CRM-001',
+          phone: '+886912345678',
+          birthday: '1990-07-31',
+        },
+        tags: ['VIP'],
+        custom: {},
+        edm: {
+          email: 'jane@example.com',
+          status: 'subscribed',
+          consentSource: 'Website Footer',
+          consentAt: '2024-05-01T14:30:00+08:00',
+        },
+        warnings: [],
+      },
+    });
+  });
+
+  it('normalises every WhatsApp column', () => {
+    // Prepare
+    const validate = validator(WHATSAPP_HEADER, 'whatsapp', 'phone');
+
+    // Act
+    const result = validate(
+      ['+886912345678', 'opted_in', '王小明', 'male', 'CRM-001', 'jane@example.com', '1990-07-31', 'VIP'],
+      2,
+    );
+
+    // Assess
+    expect(result).toEqual({
+      ok: true,
+      row: {
+        rowNumber: 2,
+        key: { name: 'phone', value: '+886912345678' },
+        profile: {
+          name: '王小明',
+          gender: 'male',
+          customerId: 'CRM-001',
+          email: 'jane@example.com',
+          birthday: '1990-07-31',
+        },
+        tags: ['VIP'],
+        custom: {},
+        whatsapp: { mobile: '+886912345678', status: 'opted_in' },
+        warnings: [],
+      },
+    });
+  });
+
+  it('leaves blank cells out of the row (not provided), including missing trailing cells', () => {
+    // Prepare
+    const validate = validator(LINE_HEADER, 'line', 'line_uid');
+
+    // Act
+    const result = validate([lineUid(1), '', '  '], 2);
+
+    // Assess
+    expect(result.ok && result.row.profile).toEqual({});
+    expect(result.ok && result.row.tags).toEqual([]);
+  });
+
+  it('keeps a consent source and leaves out a blank consent time', () => {
+    const validate = validator(EDM_HEADER, 'edm', 'email');
+
+    const result = validate(['a@example.com', 'unsubscribed', '', '', '', '', '', '', 'Checkout', ''], 2);
+
+    expect(result.ok && result.row.edm).toEqual({
+      email: 'a@example.com',
+      status: 'unsubscribed',
+      consentSource: 'Checkout',
+    });
+  });
+
+  it.each([
+    [LINE_HEADER, 'line', 'line_uid', [lineUid(1), '0812345678'], 'INVALID_PHONE'],
+    [LINE_HEADER, 'line', 'line_uid', [lineUid(1), '8.86912E+11'], 'EXCEL_NUMBER_DAMAGED'],
+    [LINE_HEADER, 'line', 'line_uid', [lineUid(1), '', '1.23457E+15'], 'EXCEL_NUMBER_DAMAGED'],
+    [LINE_HEADER, 'line', 'line_uid', [lineUid(1), '', 'x'.repeat(256)], 'VALUE_TOO_LONG'],
+    [LINE_HEADER, 'line', 'line_uid', [lineUid(1), '', '', 'x'.repeat(256)], 'VALUE_TOO_LONG'],
+    [LINE_HEADER, 'line', 'line_uid', [lineUid(1), '', '', '', 'jane@'], 'INVALID_EMAIL'],
+    [LINE_HEADER, 'line', 'line_uid', ['U123'], 'INVALID_LINE_UID'],
+    [EDM_HEADER, 'edm', 'email', ['not-an-email', 'subscribed'], 'INVALID_EMAIL'],
+    [EDM_HEADER, 'edm', 'email', ['a@example.com', 'active'], 'INVALID_STATUS'],
+    [EDM_HEADER, 'edm', 'email', ['a@example.com', 'subscribed', '', 'other'], 'INVALID_GENDER'],
+    [
+      EDM_HEADER,
+      'edm',
+      'email',
+      ['a@example.com', 'subscribed', '', '', '', '', '2099-01-01'],
+      'DATE_IN_FUTURE',
+    ],
+    [
+      EDM_HEADER,
+      'edm',
+      'email',
+      ['a@example.com', 'subscribed', '', '', '', '', '1990-02-30'],
+      'INVALID_DATE',
+    ],
+    [
+      EDM_HEADER,
+      'edm',
+      'email',
+      ['a@example.com', 'subscribed', '', '', '', '', '', '', 'x'.repeat(256)],
+      'VALUE_TOO_LONG',
+    ],
+    [
+      EDM_HEADER,
+      'edm',
+      'email',
+      ['a@example.com', 'subscribed', '', '', '', '', '', '', '', '2024/05/01'],
+      'INVALID_DATETIME',
+    ],
+    [WHATSAPP_HEADER, 'whatsapp', 'phone', ['0912345678', 'opted_in'], 'INVALID_PHONE'],
+    [WHATSAPP_HEADER, 'whatsapp', 'phone', ['+886912345678', 'subscribed'], 'INVALID_STATUS'],
+  ] as const)('fails the row %#: %s', (header, channel, key, cells, code) => {
+    // Act
+    const result = validator(header, channel, key)(cells, 2);
+
+    // Assess
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.outcome).toBe('failed');
+    expect(!result.ok && result.error.code).toBe(code);
+  });
+
+  it('reads custom fields by their type', () => {
+    // Prepare
+    const validate = validator(['email', 'points', 'vip'], 'line', 'email', [
+      { name: 'points', type: 'number' },
+      { name: 'vip', type: 'boolean' },
+    ]);
+
+    // Act
+    const ok = validate(['a@example.com', '120', 'yes'], 2);
+    const bad = validate(['a@example.com', 'many'], 3);
+
+    // Assess
+    expect(ok.ok && ok.row.custom).toEqual({ points: 120, vip: true });
+    expect(!bad.ok && bad.error.code).toBe('INVALID_CUSTOM_VALUE');
+  });
+
+  it('recovers a mobile that lost its leading zero, with a warning on the row', () => {
+    const result = validator(
+      EDM_HEADER,
+      'edm',
+      'phone',
+    )(['a@example.com', 'subscribed', '', '', '', '912345678'], 2);
+
+    expect(result.ok && result.row.key).toEqual({ name: 'phone', value: '+886912345678' });
+    expect(result.ok && result.row.warnings.map((w) => w.code)).toEqual(['LEADING_ZERO_RECOVERED']);
+  });
+
+  it('keeps the warnings found before the cell that fails the row', () => {
+    const result = validator(
+      EDM_HEADER,
+      'edm',
+      'email',
+    )(['a@example.com', 'subscribed', '', '', '', '912345678', '2099-01-01'], 2);
+
+    expect(!result.ok && result.error.code).toBe('DATE_IN_FUTURE');
+    expect(!result.ok && result.warnings.map((w) => w.code)).toEqual(['LEADING_ZERO_RECOVERED']);
+  });
+});
+
+describe('RULES §4 Key Value: blank key', () => {
+  it.each([
+    [LINE_HEADER, 'line', 'line_uid', ['', '0912345678'], 'line_uid'],
+    [LINE_HEADER, 'line', 'phone', [lineUid(1), ' '], 'phone'],
+    [LINE_HEADER, 'line', 'customer_id', [lineUid(1)], 'customer_id'],
+    [EDM_HEADER, 'edm', 'email', ['', 'subscribed'], 'email'],
+    [EDM_HEADER, 'edm', 'phone', ['a@example.com', 'subscribed'], 'mobile'],
+    [WHATSAPP_HEADER, 'whatsapp', 'phone', ['', ''], 'WhatsApp_mobile'],
+    [WHATSAPP_HEADER, 'whatsapp', 'email', ['+886912345678', 'opted_in'], 'email'],
+  ] as const)(
+    'fails the row with KEY_EMPTY when the %s key cell %s is blank (%#)',
+    (header, channel, key, cells, column) => {
+      // Act
+      const result = validator(header, channel, key)(cells, 7);
+
+      // Assess
+      expect(result).toEqual({
+        ok: false,
+        outcome: 'failed',
+        error: { code: 'KEY_EMPTY', message: expect.stringContaining(`"${column}"`) },
+        warnings: [],
+      });
+      expect(!result.ok && result.error.message).toContain('key value is empty');
+    },
+  );
+
+  it.each([
+    [LINE_HEADER, 'line', 'customer_id', [lineUid(1), '', ' CRM-9 '], 'CRM-9'],
+    [WHATSAPP_HEADER, 'whatsapp', 'email', ['+886912345678', 'opted_in', '', '', '', 'A@B.CO'], 'a@b.co'],
+    [LINE_HEADER, 'line', 'phone', [lineUid(1), '0912345678'], '+886912345678'],
+    [LINE_HEADER, 'line', 'email', [lineUid(1), '', '', '', 'A@B.CO'], 'a@b.co'],
+  ] as const)(
+    'takes the key value from the key column, normalised (%#)',
+    (header, channel, key, cells, value) => {
+      const result = validator(header, channel, key)(cells, 2);
+
+      expect(result.ok && result.row.key).toEqual({ name: key, value });
+    },
+  );
+});
+
+describe('RULES §3 messaging_status (EDM fails, WhatsApp skips when blank)', () => {
+  it('fails an EDM row whose status is blank', () => {
+    const result = validator(EDM_HEADER, 'edm', 'email')(['a@example.com', ' '], 2);
+
+    expect(!result.ok && result.outcome).toBe('failed');
+    expect(!result.ok && result.error.code).toBe('STATUS_REQUIRED');
+  });
+
+  it('skips a WhatsApp row whose status is blank', () => {
+    const result = validator(WHATSAPP_HEADER, 'whatsapp', 'phone')(['+886912345678', '', 'x'.repeat(300)], 2);
+
+    expect(result).toEqual({
+      ok: false,
+      outcome: 'skipped',
+      error: { code: 'STATUS_BLANK_SKIPPED', message: expect.stringContaining('messaging_status') },
+      warnings: [],
+    });
+  });
+
+  it('fails an EDM row keyed by customer_id whose email is blank', () => {
+    const result = validator(EDM_HEADER, 'edm', 'customer_id')(['', 'subscribed', '', '', 'CRM-1'], 2);
+
+    expect(!result.ok && result.error.code).toBe('VALUE_REQUIRED');
+  });
+
+  it('fails a WhatsApp row keyed by customer_id whose number is blank', () => {
+    const result = validator(
+      WHATSAPP_HEADER,
+      'whatsapp',
+      'customer_id',
+    )(['', 'opted_in', '', '', 'CRM-1'], 2);
+
+    expect(!result.ok && result.error.code).toBe('VALUE_REQUIRED');
+    expect(!result.ok && result.error.message).toContain('WhatsApp_mobile');
+  });
+});
+
+describe('RULES §2 Malformed rows and cell limits', () => {
+  it('fails a row with more cells than the header', () => {
+    const result = validator(['email', 'name'], 'line', 'email')(['a@example.com', 'A', 'extra'], 5);
+
+    expect(!result.ok && result.error.code).toBe('MALFORMED_ROW');
+    expect(!result.ok && result.error.message).toContain('3 cells but the header has 2');
+  });
+
+  it('fails a cell over the configured cell limit', () => {
+    // Prepare
+    const validate = createRowValidator({
+      mapping: mapping(['email', 'note'], 'line', 'email'),
+      settings: { region: 'TW', timeZone: 'Asia/Taipei' },
+      now: NOW,
+      limits: { maxCellBytes: 16 },
+    });
+
+    // Act
+    const result = validate(['a@example.com', '備註備註備註'], 2);
+
+    // Assess
+    expect(!result.ok && result.error.code).toBe('CELL_TOO_LARGE');
+    expect(!result.ok && result.error.message).toContain('18 bytes');
+  });
+
+  it('accepts a large note under the default 64 KiB cell limit', () => {
+    const result = validator(['email', 'note'], 'line', 'email')(['a@example.com', 'n'.repeat(60_000)], 2);
+
+    expect(result.ok).toBe(true);
+  });
+});
