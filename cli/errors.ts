@@ -53,6 +53,7 @@ const OPERATOR_ERRORS = new Set([
   'WaitTimeoutError',
   'EmulatorUnavailableError',
   'ConfigurationError',
+  'WorkspaceSettingsError',
 ]);
 
 /** Whether an error is one the operator caused or can fix, so that its one-line message is enough. */

@@ -1,7 +1,9 @@
 /**
  * Which stack a command talks to, decided once per command:
  *
- * 1. `--aws`: the deployed stack (default credential chain; names from `--stage` / `STAGE`, default `prod`).
+ * 1. `--aws`: the deployed stack (default credential chain). Its names come from the outputs file of
+ *    `cdk deploy --outputs-file` (`--outputs` or `CONTACT_IMPORT_OUTPUTS`), else from `STAGE` (default
+ *    `prod`), `RESOURCE_PREFIX`, `BUCKET_SUFFIX` (the account id) and `AWS_REGION`.
  * 2. `--local`: the local stack started by `local up`; an error when none is up.
  * 3. neither: `AWS_ENDPOINT_URL` when set (an emulator you run yourself), else the local stack when one is
  *    up (a notice on stderr says so), else AWS.
@@ -11,11 +13,14 @@ import { type AppConfig, loadConfig } from '../shared/config.js';
 import { StackUnavailableError, UsageError } from './errors.js';
 import { type CliIO, println } from './io.js';
 import { type LocalStackState, runningStack } from './local/state.js';
+import { outputsEnvironment } from './stack-outputs.js';
 
 export interface TargetOptions {
   readonly local?: boolean;
   readonly aws?: boolean;
   readonly stage?: string;
+  /** The `cdk deploy --outputs-file` JSON naming the deployed stack's resources. */
+  readonly outputs?: string;
 }
 
 export interface Target {
@@ -61,10 +66,13 @@ export function targetFor(kind: Target['kind'], description: string, config: App
 }
 
 function awsTarget(options: TargetOptions, env: NodeJS.ProcessEnv): Target {
+  const outputsFile = options.outputs ?? env.CONTACT_IMPORT_OUTPUTS;
+  const deployed = outputsFile ? outputsEnvironment(outputsFile, options.stage) : {};
   const config = loadConfig({
     ...env,
+    ...deployed,
     AWS_ENDPOINT_URL: undefined,
-    STAGE: options.stage ?? env.STAGE ?? 'prod',
+    STAGE: options.stage ?? deployed.STAGE ?? env.STAGE ?? 'prod',
   });
   return targetFor('aws', `AWS stage ${config.resources.stage} in ${config.aws.region}`, config);
 }
@@ -79,8 +87,9 @@ const NO_LOCAL_STACK = 'no local stack is running: start one with `npm run cli -
  * try { ... target.clients.s3 ... } finally { target.close(); }
  */
 export async function openTarget(options: TargetOptions, io: CliIO): Promise<Target> {
-  if (options.local && options.aws) throw new UsageError('use either --local or --aws, not both');
-  if (options.aws) return awsTarget(options, io.env);
+  if (options.local && (options.aws || options.outputs))
+    throw new UsageError('use either --local or --aws/--outputs, not both');
+  if (options.aws || options.outputs) return awsTarget(options, io.env);
   const state = await runningStack(io.env);
   if (options.local && !state) throw new StackUnavailableError(NO_LOCAL_STACK);
   if (!options.local && io.env.AWS_ENDPOINT_URL) {
