@@ -15,13 +15,8 @@
  * the identity is taken over once it is older than `staleClaimAfterMs`.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type Contact,
-  type Holder,
-  type Identity,
-  type IdentityType,
-  UNIQUE_IDENTITY_TYPES,
-} from '../domain/model.js';
+import { identitiesOf, identityKey } from '../domain/identities.js';
+import { type Contact, type Holder, type Identity, UNIQUE_IDENTITY_TYPES } from '../domain/model.js';
 import {
   ConcurrentModificationError,
   type ContactStore,
@@ -63,32 +58,11 @@ const IDENTITY = 'ID';
 /** Claim attempts when the owner keeps changing under us. */
 const CLAIM_ATTEMPTS = 3;
 
-/** The identities a contact holds, as indexed. */
-function identitiesOf(contact: Contact): Identity[] {
-  const values: [IdentityType, string | undefined][] = [
-    ['email', contact.email],
-    ['phone', contact.phone],
-    ['customer_id', contact.customerId],
-    ['line_uid', contact.line?.uid],
-    ['edm_email', contact.edm?.email],
-    ['whatsapp', contact.whatsapp?.mobile],
-    ['sms', contact.sms?.phone],
-    ['fb_id', contact.fbId],
-    ['ig_id', contact.igId],
-  ];
-  return values.flatMap(([type, value]) => (value ? [{ type, value }] : []));
-}
-
-/** The map key of an identity in `resolve`'s answer. */
-export function identityRef(identity: Identity): string {
-  return `${identity.type}#${identity.value}`;
-}
-
 function profileKey(workspace: string, contactId: string): Key {
   return { pk: `${workspace}#C#${contactId}`, sk: PROFILE };
 }
 
-function identityKey(workspace: string, identity: Identity): Key {
+function identityItemKey(workspace: string, identity: Identity): Key {
   return { pk: `${workspace}#ID#${identity.type}#${identity.value}`, sk: IDENTITY };
 }
 
@@ -156,8 +130,8 @@ interface IndexPlan {
 }
 
 function added(from: readonly Identity[], to: readonly Identity[]): Identity[] {
-  const before = new Set(from.map(identityRef));
-  return to.filter((i) => !before.has(identityRef(i)));
+  const before = new Set(from.map(identityKey));
+  return to.filter((i) => !before.has(identityKey(i)));
 }
 
 /**
@@ -169,14 +143,14 @@ function planIndex(writes: readonly ContactWrite[]): IndexPlan {
   const unique = new Map<string, { identity: Identity; from: Set<string>; to?: Contact }>();
   const plan: IndexPlan = { claims: [], releases: [], holderAdds: [], holderRemovals: [] };
   const entryOf = (identity: Identity) => {
-    const ref = identityRef(identity);
+    const ref = identityKey(identity);
     const entry = unique.get(ref) ?? { identity, from: new Set<string>() };
     unique.set(ref, entry);
     return entry;
   };
   for (const { contact, previous } of writes) {
     const before = previous ? identitiesOf(previous) : [];
-    const after = contact.mergedInto ? [] : identitiesOf(contact);
+    const after = identitiesOf(contact);
     for (const identity of before.filter((i) => UNIQUE_IDENTITY_TYPES.has(i.type))) {
       entryOf(identity).from.add(contact.contactId);
     }
@@ -231,13 +205,13 @@ export class DynamoContactStore implements ContactStore {
    * longer holds the identity or does not exist (check against the profiles).
    */
   async resolve(workspace: string, identities: readonly Identity[]): Promise<Map<string, Holder[]>> {
-    const byPk = new Map(identities.map((i) => [identityKey(workspace, i).pk, i]));
+    const byPk = new Map(identities.map((i) => [identityItemKey(workspace, i).pk, i]));
     const items = await this.table.batchGet([...byPk.keys()].map((pk) => ({ pk, sk: IDENTITY })));
     const result = new Map<string, Holder[]>();
     for (const item of items) {
       const identity = byPk.get(String(item.pk));
       const holders = holdersOf(item);
-      if (identity && holders.length > 0) result.set(identityRef(identity), holders);
+      if (identity && holders.length > 0) result.set(identityKey(identity), holders);
     }
     return result;
   }
@@ -389,13 +363,13 @@ export class DynamoContactStore implements ContactStore {
       .set('claimedAt', this.now().toISOString());
     const allowed = [owner.contactId, ...from].map((id) => x.value(id)).join(', ');
     const condition = `attribute_not_exists(${x.name('owner')}) OR ${x.name('owner')} IN (${allowed})`;
-    return { Key: identityKey(workspace, identity), ...x.buildUpdate(condition) };
+    return { Key: identityItemKey(workspace, identity), ...x.buildUpdate(condition) };
   }
 
   private releaseUpdate(workspace: string, identity: Identity, from: readonly string[]) {
     const x = new Expression().remove('owner').remove('ownerCreatedAt').remove('claimedAt');
     const condition = `${x.name('owner')} IN (${from.map((id) => x.value(id)).join(', ')})`;
-    return { Key: identityKey(workspace, identity), ...x.buildUpdate(condition) };
+    return { Key: identityItemKey(workspace, identity), ...x.buildUpdate(condition) };
   }
 
   /** Claims a channel primary key; true when this call took it (it had no owner before). */
@@ -419,7 +393,7 @@ export class DynamoContactStore implements ContactStore {
    * and is now ours); throws IdentityTakenError when another contact really holds the key.
    */
   private async settleConflict(workspace: string, claim: Claim, attempt: number): Promise<void> {
-    const key = identityKey(workspace, claim.identity);
+    const key = identityItemKey(workspace, claim.identity);
     const item = await this.table.get(key);
     const owner = typeof item?.owner === 'string' ? item.owner : undefined;
     if (!owner) {
@@ -451,7 +425,7 @@ export class DynamoContactStore implements ContactStore {
   private async holds(workspace: string, contactId: string, { identity }: Claim): Promise<boolean> {
     const item = await this.table.get(profileKey(workspace, contactId));
     if (!item || item.mergedInto) return false;
-    return identitiesOf(fromItem(item)).some((i) => identityRef(i) === identityRef(identity));
+    return identitiesOf(fromItem(item)).some((i) => identityKey(i) === identityKey(identity));
   }
 
   /** Gives a channel primary key up, unless someone else holds it by now. */
@@ -467,6 +441,6 @@ export class DynamoContactStore implements ContactStore {
     const x = new Expression();
     if (op === 'add') x.add('holders', new Set([change.entry]));
     else x.delete('holders', new Set([change.entry]));
-    await this.table.update({ Key: identityKey(workspace, change.identity), ...x.buildUpdate() });
+    await this.table.update({ Key: identityItemKey(workspace, change.identity), ...x.buildUpdate() });
   }
 }

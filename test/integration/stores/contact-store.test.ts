@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoContactStore, identityRef } from '../../../shared/adapters/contact-store.js';
+import { DynamoContactStore } from '../../../shared/adapters/contact-store.js';
+import { identityKey } from '../../../shared/domain/identities.js';
 import type { Contact, Identity } from '../../../shared/domain/model.js';
 import {
   ConcurrentModificationError,
@@ -54,7 +55,7 @@ afterEach(() => {
 
 async function holdersOf(workspace: string, identity: Identity): Promise<string[]> {
   const found = await store().resolve(workspace, [identity]);
-  return (found.get(identityRef(identity)) ?? []).map((h) => h.contactId);
+  return (found.get(identityKey(identity)) ?? []).map((h) => h.contactId);
 }
 
 async function read(workspace: string, contactId: string): Promise<Contact | undefined> {
