@@ -1,0 +1,117 @@
+/**
+ * `demo`: the README's quick start in one command. Starts a local stack in this process, defines the
+ * examples' custom field, submits every file of `examples/`, waits for each import, prints its summary,
+ * the first rows of its failures.csv and where its report was saved, then stops everything (also on
+ * Ctrl-C or an error). Exit 0 when every import ended as the examples intend, 1 otherwise.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { findMotoServer } from '../../infra/local/emulator.js';
+import { loadConfig } from '../../shared/config.js';
+import { REPORT_COLUMNS } from '../../shared/domain/channels.js';
+import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
+import { DEMO_FIELDS, DEMO_IMPORTS, DEMO_WORKSPACE, EXAMPLES_DIR } from '../demo-plan.js';
+import { summaryLines, summaryTable } from '../format.js';
+import { type CliIO, println } from '../io.js';
+import { type LocalStack, startLocalStack } from '../local/stack.js';
+import { localDir } from '../local/state.js';
+import { type CommandContext, EXIT } from '../program.js';
+import { workspaceStore } from '../stores.js';
+import { localStackEnv, type Target, targetFor } from '../target.js';
+import { awaitSummary, downloadReport, uploadImport } from './imports.js';
+
+/** Rows of failures.csv the demo shows per import. */
+const FAILURES_SHOWN = 6;
+
+/** `row 5  KEY_EMPTY  The key value is empty: …` for the first failed or skipped rows. */
+export function failureLines(failuresCsv: string, limit = FAILURES_SHOWN): string[] {
+  const records = parse(failuresCsv, { bom: true, relax_column_count: true }) as string[][];
+  const [header, ...rows] = records;
+  if (!header) return [];
+  const at = (name: string) => header.indexOf(name);
+  const [rowAt, codeAt, messageAt] = REPORT_COLUMNS.map(at) as [number, number, number];
+  const lines = rows.slice(0, limit).map((row) => `  row ${row[rowAt]}  ${row[codeAt]}  ${row[messageAt]}`);
+  if (rows.length > limit) lines.push(`  … and ${rows.length - limit} more`);
+  return lines;
+}
+
+async function runImports(io: CliIO, target: Target, reportsDir: string) {
+  const results: { name: string; summary: ImportSummary; expected: string }[] = [];
+  for (const example of DEMO_IMPORTS) {
+    println(io.stdout);
+    println(io.stdout, `== ${example.file}: ${example.about}`);
+    println(
+      io.stdout,
+      `$ npm run cli -- submit examples/${example.file} -w ${DEMO_WORKSPACE} -c ${example.channel} -k ${example.key} --wait`,
+    );
+    const submitted = await uploadImport(target, EXAMPLES_DIR, example.file, {
+      workspace: DEMO_WORKSPACE,
+      channel: example.channel,
+      key: example.key,
+    });
+    const summary = await awaitSummary(target, io, DEMO_WORKSPACE, submitted.importId, 300);
+    for (const line of summaryLines(summary)) println(io.stdout, line);
+    const out = join(reportsDir, submitted.importId);
+    const files = await downloadReport(target, DEMO_WORKSPACE, submitted.importId, out);
+    const failures = failureLines(readFileSync(files.failures, 'utf8'));
+    if (failures.length > 0) {
+      println(io.stdout, 'failures.csv (row, code, message):');
+      for (const line of failures) println(io.stdout, line);
+    }
+    println(io.stdout, `report saved in ${relative(io.cwd, out) || out}/`);
+    if (summary.outcome !== example.expect) {
+      println(
+        io.stdout,
+        `UNEXPECTED: this example should end ${example.expect}, it ended ${summary.outcome}`,
+      );
+    }
+    results.push({ name: example.file, summary, expected: example.expect });
+  }
+  return results;
+}
+
+export async function demo(ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  findMotoServer();
+  // The handlers run in this process and log JSON to stdout: keep the demo's output readable.
+  process.env.POWERTOOLS_LOG_LEVEL ??= ctx.globals.verbose ? 'INFO' : 'ERROR';
+  println(io.stdout, 'starting a local stack: moto_server, the resources, the pipeline functions…');
+  const stack: LocalStack = await startLocalStack();
+  const onInterrupt = () => {
+    println(io.stderr, 'interrupted: stopping the local stack');
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
+  const target = targetFor(
+    'local',
+    `the demo stack at ${stack.endpoint}`,
+    loadConfig(localStackEnv(stack.state(''), process.env)),
+  );
+  try {
+    println(io.stdout, `local stack up at ${stack.endpoint} (moto_server pid ${stack.emulator.pid})`);
+    for (const field of DEMO_FIELDS) {
+      await workspaceStore(target).defineField(DEMO_WORKSPACE, field);
+      println(
+        io.stdout,
+        `$ npm run cli -- fields define -w ${DEMO_WORKSPACE} -n ${field.name} -t ${field.type}${field.options ? ` --options ${field.options.join(',')}` : ''}`,
+      );
+    }
+    const reportsDir = join(localDir(io.env), 'demo-reports');
+    mkdirSync(reportsDir, { recursive: true });
+    const results = await runImports(io, target, reportsDir);
+    println(io.stdout);
+    for (const line of summaryTable(results)) println(io.stdout, line);
+    const unexpected = results.filter((r) => r.summary.outcome !== r.expected);
+    println(io.stdout);
+    println(io.stdout, 'what each deliberate error means: examples/README.md');
+    return unexpected.length === 0 ? EXIT.ok : EXIT.failed;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGTERM', onInterrupt);
+    target.close();
+    await stack.stop();
+    println(io.stdout, 'local stack stopped');
+  }
+}

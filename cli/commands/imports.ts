@@ -1,0 +1,246 @@
+/**
+ * `submit`, `status` and `report`: put a file into the pipeline, follow it, fetch what it produced.
+ */
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
+import { importIdFor } from '../../shared/ids.js';
+import { reportKeys } from '../../shared/pipeline/aggregate/aggregate.js';
+import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
+import type { ImportJob, ImportOutcome } from '../../shared/pipeline/ports.js';
+import { ImportNotFoundError, StackUnavailableError, UsageError } from '../errors.js';
+import { jobLine, summaryLines } from '../format.js';
+import { type CliIO, println } from '../io.js';
+import { type CommandContext, EXIT } from '../program.js';
+import { importLedger, objectStore } from '../stores.js';
+import { type Target, withTarget } from '../target.js';
+import {
+  checkCsvFile,
+  incomingKey,
+  parseChannel,
+  parseImportId,
+  parseKey,
+  parseWorkspace,
+} from '../validate.js';
+import { progressView, waitForJob } from '../wait.js';
+
+/** The exit code of a finished import: 0 succeeded, 2 completed with errors, 3 rejected. */
+export function exitCodeFor(outcome: ImportOutcome): number {
+  if (outcome === 'rejected') return EXIT.rejected;
+  return outcome === 'completed_with_errors' ? EXIT.completedWithErrors : EXIT.ok;
+}
+
+/** Parses `--timeout` (seconds). */
+export function parseTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError(`--timeout must be a positive number of seconds, got "${value}"`);
+  return seconds;
+}
+
+/** The summary.json of a completed import. */
+export async function readSummary(
+  store: S3ObjectStore,
+  workspace: string,
+  importId: string,
+): Promise<ImportSummary | undefined> {
+  const text = await store.getText(reportKeys(workspace, importId).summary);
+  return text === undefined ? undefined : (JSON.parse(text) as ImportSummary);
+}
+
+function printSummary(io: CliIO, summary: ImportSummary, json: boolean | undefined): number {
+  if (json) println(io.stdout, JSON.stringify(summary, null, 2));
+  else for (const line of summaryLines(summary)) println(io.stdout, line);
+  return exitCodeFor(summary.outcome);
+}
+
+async function completedSummary(target: Target, job: ImportJob): Promise<ImportSummary> {
+  const summary = await readSummary(objectStore(target), job.workspace, job.importId);
+  if (!summary) {
+    throw new StackUnavailableError(
+      `import ${job.importId} is completed but its summary.json is missing from s3://${target.bucket}/${reportKeys(job.workspace, job.importId).summary}`,
+    );
+  }
+  return summary;
+}
+
+export interface SubmitOptions {
+  readonly workspace: string;
+  readonly channel: string;
+  readonly key: string;
+  readonly wait?: boolean;
+  readonly json?: boolean;
+  readonly timeout: string;
+}
+
+/** What `submit` uploaded. */
+export interface Submitted {
+  readonly importId: string;
+  readonly workspace: string;
+  readonly bucket: string;
+  readonly objectKey: string;
+  readonly versionId: string;
+}
+
+/**
+ * Checks the arguments, then uploads the file to `incoming/<workspace>/<channel>/<key>/<file name>` and
+ * names the import from the new object version (the pipeline derives the same id).
+ *
+ * @example
+ * const { importId } = await uploadImport(target, io.cwd, 'a.csv', { workspace: 'acme', channel: 'line', key: 'phone' });
+ */
+export async function uploadImport(
+  target: Target,
+  cwd: string,
+  file: string,
+  options: Pick<SubmitOptions, 'workspace' | 'channel' | 'key'>,
+): Promise<Submitted> {
+  const workspace = parseWorkspace(options.workspace);
+  const channel = parseChannel(options.channel);
+  const key = parseKey(channel, options.key);
+  const csv = checkCsvFile(resolve(cwd, file));
+  const objectKey = incomingKey(workspace, channel, key, csv.objectName);
+  const versionId = await objectStore(target).upload(objectKey, createReadStream(csv.path), 'text/csv');
+  if (!versionId) {
+    throw new StackUnavailableError(
+      `bucket ${target.bucket} returned no version id: versioning must be enabled (deploy or provision the stack)`,
+    );
+  }
+  const importId = importIdFor(workspace, { bucket: target.bucket, key: objectKey, versionId });
+  return { importId, workspace, bucket: target.bucket, objectKey, versionId };
+}
+
+/**
+ * Waits for an import to complete and returns its summary.
+ *
+ * @example
+ * const summary = await awaitSummary(target, io, submitted.workspace, submitted.importId, 600);
+ */
+export async function awaitSummary(
+  target: Target,
+  io: CliIO,
+  workspace: string,
+  importId: string,
+  timeoutSeconds: number,
+): Promise<ImportSummary> {
+  const ledger = importLedger(target);
+  const job = await waitForJob(importId, {
+    getJob: () => ledger.getJob(workspace, importId),
+    view: progressView(io),
+    timeoutMs: timeoutSeconds * 1000,
+  });
+  return completedSummary(target, job);
+}
+
+/**
+ * `submit <file> -w W -c C -k K [--wait] [--json]`. Without --wait prints the import id on stdout.
+ */
+export async function submit(ctx: CommandContext, file: string, options: SubmitOptions): Promise<number> {
+  const { io } = ctx;
+  const timeout = parseTimeout(options.timeout);
+  parseKey(parseChannel(options.channel), options.key);
+  parseWorkspace(options.workspace);
+  checkCsvFile(resolve(io.cwd, file));
+  return withTarget(ctx, async (target) => {
+    const submitted = await uploadImport(target, io.cwd, file, options);
+    const uri = `s3://${submitted.bucket}/${submitted.objectKey}`;
+    if (!options.wait && !options.json) {
+      println(io.stdout, submitted.importId);
+      println(io.stderr, `uploaded to ${uri}; follow it with: npm run cli -- status ${submitted.importId}`);
+      return EXIT.ok;
+    }
+    println(io.stderr, `import ${submitted.importId} submitted (${uri})`);
+    const summary = await awaitSummary(target, io, submitted.workspace, submitted.importId, timeout);
+    return printSummary(io, summary, options.json);
+  });
+}
+
+/** Local paths of a downloaded report. */
+export interface ReportFiles {
+  readonly failures: string;
+  readonly warnings: string;
+  readonly summary: string;
+}
+
+/**
+ * Downloads failures.csv, warnings.csv and summary.json of a completed import into a folder.
+ *
+ * @example
+ * const files = await downloadReport(target, 'acme', 'acme.5c1f…', './import-reports/acme.5c1f…');
+ */
+export async function downloadReport(
+  target: Target,
+  workspace: string,
+  importId: string,
+  dir: string,
+): Promise<ReportFiles> {
+  mkdirSync(dir, { recursive: true });
+  const store = objectStore(target);
+  const keys = reportKeys(workspace, importId);
+  const files = {
+    failures: join(dir, 'failures.csv'),
+    warnings: join(dir, 'warnings.csv'),
+    summary: join(dir, 'summary.json'),
+  };
+  for (const part of ['failures', 'warnings', 'summary'] as const) {
+    await pipeline(await store.getStream(keys[part]), createWriteStream(files[part]));
+  }
+  return files;
+}
+
+async function findJob(target: Target, importId: string): Promise<ImportJob> {
+  const { workspace } = parseImportId(importId);
+  const job = await importLedger(target).getJob(workspace, importId);
+  if (!job) throw new ImportNotFoundError(importId);
+  return job;
+}
+
+/**
+ * `status <importId> [--json]`: the job while it runs (exit 0); the summary once completed, with the
+ * import's exit code (0, 2, 3).
+ */
+export async function status(
+  ctx: CommandContext,
+  importId: string,
+  options: { json?: boolean },
+): Promise<number> {
+  parseImportId(importId);
+  return withTarget(ctx, async (target) => {
+    const job = await findJob(target, importId);
+    if (job.status === 'completed')
+      return printSummary(ctx.io, await completedSummary(target, job), options.json);
+    println(ctx.io.stdout, options.json ? JSON.stringify(job, null, 2) : jobLine(job));
+    return EXIT.ok;
+  });
+}
+
+/**
+ * `report <importId> [--out DIR]`: downloads failures.csv, warnings.csv and summary.json and prints a
+ * fresh presigned URL of failures.csv.
+ */
+export async function report(
+  ctx: CommandContext,
+  importId: string,
+  options: { out?: string },
+): Promise<number> {
+  const { io } = ctx;
+  parseImportId(importId);
+  return withTarget(ctx, async (target) => {
+    const job = await findJob(target, importId);
+    if (job.status !== 'completed') {
+      throw new StackUnavailableError(
+        `import ${importId} is still ${job.status}: its report is written when it completes (see \`status ${importId}\`)`,
+      );
+    }
+    const out = resolve(io.cwd, options.out ?? join('import-reports', importId));
+    const files = await downloadReport(target, job.workspace, importId, out);
+    for (const path of Object.values(files)) println(io.stdout, `wrote ${relative(io.cwd, path) || path}`);
+    const store = objectStore(target);
+    const keys = reportKeys(job.workspace, importId);
+    const seconds = target.config.reportUrlExpirySeconds;
+    const url = await store.presign(keys.failures, seconds);
+    println(io.stdout, `failures.csv, link valid for ${Math.round(seconds / 3600)} h: ${url}`);
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * A workspace's import settings: `template` (the header line of a channel's file), `fields define | list`
+ * (custom fields) and `workspace set` (default phone region, time zone).
+ */
+import { stringify } from 'csv-stringify/sync';
+import { checkRegion, checkTimeZone } from '../../shared/adapters/workspace-store.js';
+import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../shared/domain/channels.js';
+import { CHANNELS, type CustomFieldDefinition } from '../../shared/domain/model.js';
+import { UsageError } from '../errors.js';
+import { println } from '../io.js';
+import { type CommandContext, EXIT } from '../program.js';
+import { workspaceStore } from '../stores.js';
+import { withTarget } from '../target.js';
+import { parseChannel, parseFieldType, parseList, parseWorkspace } from '../validate.js';
+
+/** One CSV line (names with commas or quotes are quoted as a CSV reader expects). */
+export function csvLine(cells: readonly string[]): string {
+  return stringify([cells], { eof: false });
+}
+
+/**
+ * The header of a channel's import file: its system columns in template order, then the custom fields.
+ *
+ * @example
+ * templateHeader('whatsapp', [{ name: 'member_tier', type: 'select', options: ['gold'] }]);
+ * // ['WhatsApp_mobile', 'messaging_status', 'display_name', …, 'tag', 'member_tier']
+ */
+export function templateHeader(
+  channel: keyof typeof CHANNEL_COLUMNS,
+  fields: readonly CustomFieldDefinition[],
+): string[] {
+  return [...CHANNEL_COLUMNS[channel].map((spec) => spec.column), ...fields.map((field) => field.name)];
+}
+
+/** `template -c C [-w W]`: prints the header line of a channel's file. */
+export async function template(
+  ctx: CommandContext,
+  options: { channel: string; workspace?: string },
+): Promise<number> {
+  const channel = parseChannel(options.channel);
+  const workspace = options.workspace === undefined ? undefined : parseWorkspace(options.workspace);
+  const fields = workspace
+    ? await withTarget(ctx, (target) => workspaceStore(target).listFields(workspace))
+    : [];
+  println(ctx.io.stdout, csvLine(templateHeader(channel, fields)));
+  return EXIT.ok;
+}
+
+const RESERVED = new Set([
+  ...CHANNELS.flatMap((c) => CHANNEL_COLUMNS[c].map((s) => s.column)),
+  ...REPORT_COLUMNS,
+]);
+
+/**
+ * A custom field definition from the command's options: the name must not be a column the channels
+ * already use (the system column would always win), options are given exactly for `select`.
+ *
+ * @example
+ * parseFieldDefinition({ name: 'member_tier', type: 'select', options: 'regular,silver,gold' });
+ * // { name: 'member_tier', type: 'select', options: ['regular', 'silver', 'gold'] }
+ */
+export function parseFieldDefinition(options: Omit<FieldOptions, 'workspace'>): CustomFieldDefinition {
+  const name = options.name.trim();
+  if (name === '' || name !== options.name)
+    throw new UsageError(`--name must be a column name without surrounding spaces, got "${options.name}"`);
+  if (RESERVED.has(name))
+    throw new UsageError(`--name "${name}" is a system column of a channel's file: choose another name`);
+  const type = parseFieldType(options.type);
+  if (type !== 'select') {
+    if (options.options !== undefined)
+      throw new UsageError(`--options applies to select fields only, not ${type}`);
+    return { name, type };
+  }
+  const values = parseList(options.options ?? '');
+  if (values.length === 0)
+    throw new UsageError('a select field needs --options, e.g. --options regular,silver,gold');
+  return { name, type, options: values };
+}
+
+export interface FieldOptions {
+  readonly workspace: string;
+  readonly name: string;
+  readonly type: string;
+  /** Comma-separated values of a select field. */
+  readonly options?: string;
+}
+
+/** `fields define -w W -n N -t T [--options a,b]`. */
+export async function defineField(ctx: CommandContext, options: FieldOptions): Promise<number> {
+  const workspace = parseWorkspace(options.workspace);
+  const field = parseFieldDefinition(options);
+  await withTarget(ctx, (target) => workspaceStore(target).defineField(workspace, field));
+  const detail = field.options ? ` (${field.options.join(', ')})` : '';
+  println(
+    ctx.io.stdout,
+    `custom field ${field.name} (${field.type}${detail}) defined for workspace ${workspace}`,
+  );
+  return EXIT.ok;
+}
+
+/** `fields list -w W [--json]`. */
+export async function listFields(
+  ctx: CommandContext,
+  options: { workspace: string; json?: boolean },
+): Promise<number> {
+  const workspace = parseWorkspace(options.workspace);
+  const fields = await withTarget(ctx, (target) => workspaceStore(target).listFields(workspace));
+  if (options.json) println(ctx.io.stdout, JSON.stringify(fields, null, 2));
+  else if (fields.length === 0) println(ctx.io.stdout, `workspace ${workspace} has no custom fields`);
+  else
+    for (const field of fields) {
+      println(
+        ctx.io.stdout,
+        `${field.name}\t${field.type}${field.options ? `\t${field.options.join(',')}` : ''}`,
+      );
+    }
+  return EXIT.ok;
+}
+
+export interface WorkspaceOptions {
+  readonly workspace: string;
+  readonly region?: string;
+  readonly timezone?: string;
+}
+
+/** `workspace set -w W [--region R] [--timezone Z]`: prints the settings now in force. */
+export async function setWorkspace(ctx: CommandContext, options: WorkspaceOptions): Promise<number> {
+  const workspace = parseWorkspace(options.workspace);
+  if (options.region === undefined && options.timezone === undefined)
+    throw new UsageError('give --region and/or --timezone to change');
+  const region = options.region === undefined ? undefined : checkRegion(options.region);
+  const timeZone = options.timezone === undefined ? undefined : checkTimeZone(options.timezone);
+  const settings = await withTarget(ctx, (target) =>
+    workspaceStore(target).putSettings(workspace, {
+      ...(region === undefined ? {} : { region }),
+      ...(timeZone === undefined ? {} : { timeZone }),
+    }),
+  );
+  println(ctx.io.stdout, `workspace ${workspace}: region ${settings.region}, time zone ${settings.timeZone}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,312 @@
+/**
+ * The operator commands end to end: the real CLI (in-process, output captured) against the emulator with
+ * the local runner feeding the real handlers, as `local up` does.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EXAMPLES_DIR } from '../../../cli/demo-plan.js';
+import { type Runner, startRunner } from '../../../infra/local/runner.js';
+import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../../shared/domain/channels.js';
+import type { ImportSummary } from '../../../shared/pipeline/aggregate/summary.js';
+import { cli } from '../../helpers/cli/run.js';
+import { useEmulator } from '../../helpers/emulator.js';
+
+const env = useEmulator();
+let runner: Runner;
+
+beforeAll(async () => {
+  runner = await startRunner({
+    endpoint: inject('emulatorEndpoint'),
+    provisioned: env.provisioned,
+    sweepIntervalMs: 0,
+  });
+});
+
+afterAll(async () => {
+  await runner?.stop();
+});
+
+const WS = 'cli-tw';
+const IMPORT_ID = new RegExp(`^${WS}\\.[0-9a-f]{24}$`);
+
+/** Runs `submit --json` from the examples folder (or `cwd`) and parses the summary it prints. */
+async function submitJson(file: string, channel: string, key: string, cwd = EXAMPLES_DIR, workspace = WS) {
+  const run = await cli(['submit', file, '-w', workspace, '-c', channel, '-k', key, '--json'], { cwd });
+  const summary = run.stdout ? (JSON.parse(run.stdout) as ImportSummary) : undefined;
+  return { ...run, summary };
+}
+
+function tempFile(name: string, text: string): { dir: string; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-it-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return { dir, path };
+}
+
+describe('Command: fields define / fields list / template', () => {
+  it('defines the custom field the examples carry and lists it', async () => {
+    // Act
+    const defined = await cli([
+      'fields',
+      'define',
+      '-w',
+      WS,
+      '-n',
+      'member_tier',
+      '-t',
+      'select',
+      '--options',
+      'regular,silver,gold',
+    ]);
+    const listed = await cli(['fields', 'list', '-w', WS, '--json']);
+
+    // Assess
+    expect(defined.code).toBe(0);
+    expect(defined.stdout).toBe(
+      `custom field member_tier (select (regular, silver, gold)) defined for workspace ${WS}\n`,
+    );
+    expect(JSON.parse(listed.stdout)).toEqual([
+      { name: 'member_tier', type: 'select', options: ['regular', 'silver', 'gold'] },
+    ]);
+  });
+
+  it("appends the workspace's custom fields to the channel's system columns", async () => {
+    const run = await cli(['template', '-c', 'line', '-w', WS]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('line_uid,phone,customer_id,name,email,note,tags,member_tier\n');
+  });
+});
+
+describe('Command: submit', () => {
+  it('prints the summary document and exits 2 when rows failed (LINE example)', async () => {
+    // Act
+    const { code, summary, stderr } = await submitJson('line-contacts.csv', 'line', 'phone');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(summary).toMatchObject({
+      workspace: WS,
+      channel: 'line',
+      key: 'phone',
+      outcome: 'completed_with_errors',
+      rows: { total: 11, created: 4, updated: 1, unchanged: 0, skipped: 0, failed: 6 },
+      skippedColumns: [{ name: 'nickname' }],
+      warnings: { LEADING_ZERO_RECOVERED: 1 },
+      flags: { whatsappRiskAcceptanceRequired: false },
+    });
+    expect(summary?.importId).toMatch(IMPORT_ID);
+    expect(summary?.reports.failures).toBe(
+      `s3://${env.provisioned.bucket}/reports/${WS}/${summary?.importId}/failures.csv`,
+    );
+    expect(stderr).toContain(
+      `import ${summary?.importId} submitted (s3://${env.provisioned.bucket}/incoming/${WS}/line/phone/line-contacts.csv)`,
+    );
+  });
+
+  it('unifies EDM subscribers with the LINE contacts and keeps an unsubscribe (EDM example)', async () => {
+    const { code, summary } = await submitJson('edm-subscribers.csv', 'edm', 'email');
+
+    expect(code).toBe(2);
+    expect(summary).toMatchObject({
+      outcome: 'completed_with_errors',
+      rows: { total: 11, created: 1, updated: 3, unchanged: 0, skipped: 0, failed: 7 },
+      skippedColumns: [{ name: 'consent_sorce', suggestion: 'consent_source' }],
+      warnings: { STATUS_IRREVERSIBLE: 1 },
+    });
+  });
+
+  it('skips a blank WhatsApp status and flags the workspace (WhatsApp example)', async () => {
+    const { code, summary } = await submitJson('whatsapp-contacts.csv', 'whatsapp', 'phone');
+
+    expect(code).toBe(2);
+    expect(summary).toMatchObject({
+      outcome: 'completed_with_errors',
+      rows: { total: 9, created: 2, updated: 1, unchanged: 0, skipped: 1, failed: 5 },
+      flags: { whatsappRiskAcceptanceRequired: true },
+    });
+  });
+
+  it('updates by customer_id and never creates (CRM example)', async () => {
+    const { code, summary } = await submitJson('crm-updates.csv', 'line', 'customer_id');
+
+    expect(code).toBe(2);
+    expect(summary?.rows).toEqual({ total: 4, created: 0, updated: 2, unchanged: 0, skipped: 0, failed: 2 });
+  });
+
+  it('exits 3 and names the reason when the file is rejected', async () => {
+    const { code, summary } = await submitJson('edm-missing-status.csv', 'edm', 'email');
+
+    expect(code).toBe(3);
+    expect(summary?.outcome).toBe('rejected');
+    expect(summary?.rejection?.code).toBe('MISSING_REQUIRED_COLUMN');
+  });
+
+  it('exits 0 when every row succeeded, and prints the summary for a person with --wait', async () => {
+    // Prepare
+    const { dir } = tempFile(
+      'new-members.csv',
+      'phone,name,tags\n0911222333,周美華,新會員\n+886911222444,許志明,新會員\n',
+    );
+
+    // Act
+    const run = await cli(['submit', 'new-members.csv', '-w', WS, '-c', 'line', '-k', 'phone', '--wait'], {
+      cwd: dir,
+    });
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^import cli-tw\.[0-9a-f]{24} succeeded \(line, key phone, file new-members\.csv/,
+    );
+    expect(run.stdout).toContain('rows: 2 total, 2 created, 0 updated, 0 unchanged, 0 skipped, 0 failed\n');
+  });
+
+  it('prints only the import id without --wait; the pipeline uses the same id', async () => {
+    // Prepare
+    const { dir } = tempFile('one.csv', 'email,messaging_status\nsubmit.only@example.com,subscribed\n');
+
+    // Act
+    const submitted = await cli(['submit', 'one.csv', '-w', WS, '-c', 'edm', '-k', 'email'], { cwd: dir });
+    await runner.idle();
+    const importId = submitted.stdout.trim();
+    const status = await cli(['status', importId]);
+
+    // Assess
+    expect(submitted.code).toBe(0);
+    expect(importId).toMatch(IMPORT_ID);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`import ${importId} succeeded (edm, key email, file one.csv`);
+  });
+
+  it('never prints a contact email or phone on stderr while waiting', async () => {
+    // Prepare
+    const { dir } = tempFile('private.csv', 'phone,email\n0955666777,very.private@example.com\n');
+
+    // Act
+    const run = await cli(['submit', 'private.csv', '-w', WS, '-c', 'line', '-k', 'phone', '--wait'], {
+      cwd: dir,
+    });
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/very\.private|0955666777|955666777/);
+    expect(run.stdout).not.toMatch(/very\.private|0955666777|955666777/);
+  });
+});
+
+describe('Command: status', () => {
+  it('shows the summary of a finished import with its exit code', async () => {
+    // Prepare
+    const { summary } = await submitJson('crm-updates.csv', 'line', 'customer_id');
+
+    // Act
+    const run = await cli(['status', summary?.importId ?? '', '--json']);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual(summary);
+  });
+
+  it('fails with one line for an import nobody submitted', async () => {
+    const run = await cli(['status', `${WS}.000000000000000000000000`]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `error: no import "${WS}.000000000000000000000000" was found: check the id printed by submit (and --local/--aws)\n`,
+    );
+  });
+});
+
+describe('Command: report', () => {
+  it('downloads failures.csv, warnings.csv and summary.json and signs a fresh link', async () => {
+    // Prepare
+    const { summary } = await submitJson('whatsapp-contacts.csv', 'whatsapp', 'phone');
+    const out = mkdtempSync(join(tmpdir(), 'cli-report-'));
+
+    // Act
+    const run = await cli(['report', summary?.importId ?? '', '--out', out]);
+
+    // Assess
+    expect(run.code).toBe(0);
+    const failures = parse(readFileSync(join(out, 'failures.csv')), { bom: true }) as string[][];
+    expect(failures[0]).toEqual([...CHANNEL_COLUMNS.whatsapp.map((spec) => spec.column), ...REPORT_COLUMNS]);
+    expect(failures.slice(1).map((row) => [row[8], row[9]])).toEqual([
+      ['5', 'INVALID_PHONE'],
+      ['6', 'STATUS_BLANK_SKIPPED'],
+      ['7', 'INVALID_STATUS'],
+      ['8', 'KEY_EMPTY'],
+      ['9', 'EXCEL_NUMBER_DAMAGED'],
+      ['10', 'INVALID_PHONE'],
+    ]);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(summary);
+    expect(run.stdout).toMatch(
+      /failures\.csv, link valid for \d+ h: http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/,
+    );
+  });
+});
+
+describe('Command: workspace set', () => {
+  it('stores the region and time zone and prints the settings in force', async () => {
+    const run = await cli(['workspace', 'set', '-w', 'cli-jp', '--region', 'jp', '--timezone', 'Asia/Tokyo']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('workspace cli-jp: region JP, time zone Asia/Tokyo\n');
+  });
+});
+
+describe('Command: export', () => {
+  it('writes every live contact as one JSON object per line', async () => {
+    // Act
+    const run = await cli(['export', '-w', WS, '--format', 'jsonl']);
+
+    // Assess
+    expect(run.code).toBe(0);
+    const contacts = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const ming = contacts.find((c) => c.customerId === 'C0001');
+    expect(ming).toMatchObject({
+      name: '王小明',
+      email: 'xiaoming.wang@example.com.tw',
+      phone: '+886912345678',
+      gender: 'male',
+      birthday: '1988-03-14',
+      custom: { member_tier: 'gold' },
+      line: { uid: 'U4af4980629a0b0c5e2f0e4c1d2b3a4f5' },
+      edm: { email: 'xiaoming.wang@example.com.tw', status: 'subscribed', consentSource: '官網頁尾' },
+      whatsapp: { mobile: '+886912345678', status: 'opted_in' },
+    });
+    expect(ming?.tags).toEqual(expect.arrayContaining(['VIP', '台北信義', '回購', '電子報', 'WhatsApp']));
+    expect(Object.keys(ming ?? {})).toEqual(
+      expect.arrayContaining(['contactId', 'createdAt', 'note', 'customerId', 'tags', 'custom']),
+    );
+    expect(run.stderr).toBe(`exported ${contacts.length} contacts of workspace ${WS}\n`);
+  });
+
+  it.each([
+    ['line', 'phone'],
+    ['line', 'customer_id'],
+    ['edm', 'email'],
+    ['whatsapp', 'phone'],
+  ])('writes a %s file keyed by %s that imports back with every row unchanged', async (channel, key) => {
+    // Prepare
+    const exported = await cli(['export', '-w', WS, '--format', 'csv', '-c', channel, '-k', key]);
+    const { dir } = tempFile(`export-${channel}-${key}.csv`, exported.stdout);
+
+    // Act
+    const { code, summary } = await submitJson(`export-${channel}-${key}.csv`, channel, key, dir);
+
+    // Assess
+    expect(exported.code).toBe(0);
+    expect(code).toBe(0);
+    expect(summary?.outcome).toBe('succeeded');
+    expect(summary?.rows.total).toBeGreaterThan(0);
+    expect(summary?.rows.unchanged).toBe(summary?.rows.total);
+    expect(summary?.warnings).toEqual({});
+  });
+});
