@@ -14,20 +14,13 @@ import {
   reportPrefix,
 } from '../messages.js';
 import type { ObjectStore } from '../part-store.js';
-import type { ImportJob, ImportLedger, WorkspaceStore } from '../ports.js';
+import { type ImportJob, type ImportLedger, JobNotFoundError, type WorkspaceStore } from '../ports.js';
 import { mergeParts } from './merge.js';
 import { importNotification } from './notification.js';
 import type { Notifier } from './notifier.js';
 import { CsvObjectWriter, ReportLayout } from './report.js';
 import { type ImportSummary, outcomeOf, type ReportLocations } from './summary.js';
 import { type SweepNote, sweepNoteKey } from './sweep-note.js';
-
-export class JobNotFoundError extends Error {
-  constructor(workspace: string, importId: string) {
-    super(`Import ${importId} of workspace ${workspace} has no job item`);
-    this.name = 'JobNotFoundError';
-  }
-}
 
 export class JobNotReadyError extends Error {
   constructor(importId: string, status: string) {
