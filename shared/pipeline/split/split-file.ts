@@ -1,0 +1,616 @@
+/**
+ * The split use case (DESIGN "splitter λ"): one uploaded CSV becomes a job, the splitter's own part files
+ * for rows that fail before any contact is read, and FIFO batch messages of valid rows partitioned by key
+ * value. It runs for a fresh S3 record and for a continuation alike; everything it writes is
+ * deterministic, so a redelivery or a crash-and-retry writes the same parts and sends the same batches
+ * (with the same deduplication ids) again.
+ */
+import { isIssue, parseObjectKey, WORKSPACE_PATTERN } from '../../domain/channels.js';
+import { issue } from '../../domain/codes.js';
+import { type HeaderMapping, mapHeader } from '../../domain/header.js';
+import { DEFAULT_LIMITS, type ImportLimits } from '../../domain/limits.js';
+import type { Channel, Issue, KeyName } from '../../domain/model.js';
+import { createRowValidator, type RowValidator } from '../../domain/row.js';
+import { importIdFor, partitionOf } from '../../ids.js';
+import { BATCH_PARTITIONS } from '../../resources.js';
+import type { PipelineLogger } from '../aggregate/aggregate.js';
+import { enqueueAggregationIfComplete, type SendAggregate } from '../aggregate/enqueue.js';
+import { formatPart } from '../aggregate/part-file.js';
+import type { Delimiter } from '../csv/delimiter.js';
+import { ENCODING_NAMES, type Encoding } from '../csv/encoding.js';
+import { openCsv, readRecordBatches } from '../csv/reader.js';
+import type { CsvRecord } from '../csv/tokenizer.js';
+import { emptyCounts, type ManifestEntry, manifestKey, type PartRow, partKey } from '../messages.js';
+import type { ObjectStore } from '../part-store.js';
+import type { ImportJob, ImportLedger, SourceObject, WorkspaceStore } from '../ports.js';
+import { batchEnvelope, partRows, RowBuffer } from './buffers.js';
+import type { CarriedBuffer, ContinuationMessage, RecordPosition, SplitCheckpoint } from './messages.js';
+import { MAX_MESSAGE_BYTES, type MessageSender, type OutgoingMessage } from './ports.js';
+
+/** Sizes that shape the batches and the invocations. Changing one changes how a file is cut into batches. */
+export interface SplitTuning {
+  /**
+   * Body budget of a batch message. SQS bills a message per 64 KiB chunk: just under 4 chunks gives
+   * about 900 typical rows a message (the goal: at most 2 messages per 1,000 valid rows) while a
+   * processor invocation still finishes a batch well within its timeout.
+   */
+  readonly maxBatchBytes: number;
+  /** Rows a batch message carries at most. */
+  readonly maxBatchRows: number;
+  /** Invalid rows a splitter part holds at most (each part is one ledger transaction). */
+  readonly maxPartRows: number;
+  readonly maxPartBytes: number;
+  /** Batch messages are sent (with their manifest written first) once this many bytes wait. */
+  readonly outboxBytes: number;
+  /** An invocation stops at a record boundary once less time than this remains. */
+  readonly reserveMs: number;
+  /** A buffer whose first row lies further back than this is carried in the continuation, not re-read. */
+  readonly replayLimitBytes: number;
+  /** Bytes of carried buffers a continuation message may hold. */
+  readonly carryBytes: number;
+}
+
+export const DEFAULT_TUNING: SplitTuning = {
+  maxBatchBytes: 4 * 64 * 1024 - 1024,
+  maxBatchRows: 1000,
+  maxPartRows: 5000,
+  maxPartBytes: 8 * 1024 * 1024,
+  outboxBytes: 1024 * 1024,
+  reserveMs: 60_000,
+  replayLimitBytes: 8 * 1024 * 1024,
+  carryBytes: 640 * 1024,
+};
+
+export interface SplitDeps {
+  /** The upload bucket: source objects, and the parts and manifests under `parts/`. */
+  readonly store: ObjectStore;
+  readonly ledger: ImportLedger;
+  readonly workspaces: WorkspaceStore;
+  /** The batches queue (FIFO). */
+  readonly batches: MessageSender;
+  /** The uploads queue, for continuations. */
+  readonly continuations: MessageSender;
+  readonly sendAggregate: SendAggregate;
+  /** Time left in this invocation (Lambda's `getRemainingTimeInMillis`). */
+  readonly remainingTimeMs: () => number;
+  readonly logger: PipelineLogger;
+  readonly limits?: ImportLimits;
+  readonly tuning?: Partial<SplitTuning>;
+}
+
+/** A new object in the upload bucket (an S3 event record, its key decoded). */
+export interface ObjectCreated {
+  readonly kind: 'object';
+  readonly bucket: string;
+  readonly key: string;
+  /** Absent in moto's events (and for unversioned buckets): read with HeadObject. */
+  readonly versionId?: string;
+}
+
+export type SplitRequest = ObjectCreated | ContinuationMessage;
+
+export type SplitResult =
+  | {
+      /** `split`: every batch sent; `continued`: a continuation was sent; `rejected`: the file was rejected. */
+      readonly status: 'split' | 'continued' | 'rejected';
+      readonly workspace: string;
+      readonly importId: string;
+      readonly rowsTotal: number;
+      readonly batchesSent: number;
+    }
+  | {
+      /** `duplicate`: the job is past splitting (a redelivery); `missing`: the object version is gone. */
+      readonly status: 'duplicate' | 'missing';
+      readonly workspace: string;
+      readonly importId?: string;
+    };
+
+export class SplitStateError extends Error {
+  constructor(importId: string, reason: string) {
+    super(`Cannot continue the split of import ${importId}: ${reason}`);
+    this.name = 'SplitStateError';
+  }
+}
+
+/** Workspace of a key whose other segments are invalid: the job and its report still need one. */
+export const UNKNOWN_WORKSPACE = 'unknown';
+
+function workspaceOfKey(key: string): string {
+  const segment = key.split('/')[1] ?? '';
+  return WORKSPACE_PATTERN.test(segment) ? segment : UNKNOWN_WORKSPACE;
+}
+
+function isBlankRow(cells: readonly string[]): boolean {
+  for (const cell of cells) if (cell.trim() !== '') return false;
+  return true;
+}
+
+/**
+ * Splits one uploaded file, or continues splitting it.
+ *
+ * @example
+ * await splitFile({ kind: 'object', bucket, key: 'incoming/acme/line/phone/list.csv' }, deps);
+ * await splitFile(JSON.parse(continuationBody), deps);
+ */
+export async function splitFile(request: SplitRequest, deps: SplitDeps): Promise<SplitResult> {
+  return request.kind === 'object' ? startSplit(request, deps) : continueSplit(request, deps);
+}
+
+async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<SplitResult> {
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const parsed = parseObjectKey(request.key);
+  const workspace = isIssue(parsed) ? workspaceOfKey(request.key) : parsed.workspace;
+  const head = await deps.store.head(request.key, request.versionId);
+  if (!head) {
+    deps.logger.warn('uploaded object is gone; nothing to import', { key: request.key });
+    return { status: 'missing', workspace };
+  }
+  // S3 names the version of an object written while versioning was off "null".
+  const source: SourceObject = {
+    bucket: request.bucket,
+    key: request.key,
+    versionId: request.versionId ?? head.versionId ?? 'null',
+    size: head.size,
+  };
+  const importId = importIdFor(workspace, source);
+  const { job } = await deps.ledger.createJob({
+    workspace,
+    importId,
+    ...(isIssue(parsed) ? {} : { channel: parsed.channel, key: parsed.key }),
+    source,
+  });
+  if (job.status !== 'splitting') return duplicate(job, deps);
+
+  const reject = (reason: Issue) => rejectImport(workspace, importId, reason, deps);
+  if (isIssue(parsed)) return reject(parsed);
+  if (source.size === 0) return reject(issue('EMPTY_FILE'));
+  if (source.size > limits.maxFileBytes) {
+    return reject(issue('FILE_TOO_LARGE', { bytes: source.size, max: limits.maxFileBytes }));
+  }
+
+  const stream = await deps.store.getStream(source.key, { versionId: source.versionId });
+  try {
+    const csv = await openCsv(stream);
+    const encodingName = ENCODING_NAMES[csv.encoding];
+    if (csv.undecodableAt !== undefined) {
+      return await reject(issue('UNDECODABLE_BYTES', { offset: csv.undecodableAt, encoding: encodingName }));
+    }
+    const records = readRecordBatches(csv.chunks, {
+      encoding: csv.encoding,
+      delimiter: csv.delimiter,
+      startByte: csv.bomLength,
+      maxCellBytes: limits.maxCellBytes,
+    });
+    const first = await records.next();
+    const headerRecord = first.done ? undefined : first.value[0];
+    if (!headerRecord) return await reject(issue('MISSING_HEADER'));
+    if (headerRecord.error) return await reject(headerRecord.error);
+    const mapping = mapHeader(
+      headerRecord.cells,
+      parsed.channel,
+      parsed.key,
+      await deps.workspaces.listFields(workspace),
+    );
+    if (isIssue(mapping)) return await reject(mapping);
+    await deps.ledger.describeFile(workspace, importId, {
+      encoding: csv.bomLength > 0 ? `${encodingName} (BOM)` : encodingName,
+      delimiter: csv.delimiter,
+      header: headerRecord.cells,
+      skippedColumns: mapping.skipped,
+    });
+    const split = await FileSplit.create(deps, limits, {
+      job,
+      mapping,
+      encoding: csv.encoding,
+      delimiter: csv.delimiter,
+    });
+    return await split.run(records, (first.value as CsvRecord[]).slice(1));
+  } finally {
+    stream.destroy();
+  }
+}
+
+async function continueSplit(message: ContinuationMessage, deps: SplitDeps): Promise<SplitResult> {
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const { workspace, importId, checkpoint } = message;
+  const job = await deps.ledger.getJob(workspace, importId);
+  if (!job) throw new SplitStateError(importId, 'the job does not exist');
+  if (job.status !== 'splitting') return duplicate(job, deps);
+  if (!job.channel || !job.key || !job.header) {
+    throw new SplitStateError(importId, 'the job has no channel, key or header');
+  }
+  const mapping = mapHeader(job.header, job.channel, job.key, await deps.workspaces.listFields(workspace));
+  if (isIssue(mapping)) throw new SplitStateError(importId, `its header no longer maps: ${mapping.message}`);
+  const stream = await deps.store.getStream(message.source.key, {
+    versionId: message.source.versionId,
+    start: checkpoint.resume.byteOffset,
+  });
+  try {
+    const records = readRecordBatches(stream, {
+      encoding: message.encoding,
+      delimiter: message.delimiter,
+      startByte: checkpoint.resume.byteOffset,
+      startRow: checkpoint.resume.rowNumber,
+      startLine: checkpoint.resume.line,
+      header: job.header,
+      maxCellBytes: limits.maxCellBytes,
+    });
+    const split = await FileSplit.create(deps, limits, {
+      job,
+      mapping,
+      encoding: message.encoding,
+      delimiter: message.delimiter,
+      checkpoint,
+    });
+    return await split.run(records, []);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The job is past splitting: a redelivery. Finish what a crashed delivery may have left undone. */
+async function duplicate(job: ImportJob, deps: SplitDeps): Promise<SplitResult> {
+  if (job.status === 'processing' || job.status === 'rejected') {
+    await enqueueAggregationIfComplete(deps.ledger, deps.sendAggregate, job.workspace, job.importId);
+  }
+  deps.logger.info('import already split; delivery ignored', { importId: job.importId, status: job.status });
+  return { status: 'duplicate', workspace: job.workspace, importId: job.importId };
+}
+
+async function rejectImport(
+  workspace: string,
+  importId: string,
+  reason: Issue,
+  deps: SplitDeps,
+): Promise<SplitResult> {
+  await deps.ledger.reject(workspace, importId, reason);
+  await enqueueAggregationIfComplete(deps.ledger, deps.sendAggregate, workspace, importId);
+  deps.logger.warn('file rejected', { importId, code: reason.code });
+  return { status: 'rejected', workspace, importId, rowsTotal: 0, batchesSent: 0 };
+}
+
+interface SplitContext {
+  readonly job: ImportJob;
+  readonly mapping: HeaderMapping;
+  readonly encoding: Encoding;
+  readonly delimiter: Delimiter;
+  readonly checkpoint?: SplitCheckpoint;
+}
+
+/** One invocation's share of splitting a file. */
+class FileSplit {
+  private readonly tuning: SplitTuning;
+  private readonly workspace: string;
+  private readonly importId: string;
+  private readonly channel: Channel;
+  private readonly key: KeyName;
+  private readonly partitions = BATCH_PARTITIONS;
+  /** Buffers 0..P-1 hold valid rows by partition; buffer P the invalid rows. */
+  private readonly buffers: RowBuffer[];
+  private readonly flushed: number[];
+  /** Per buffer: rows up to here are already flushed or carried in (skip them when re-read). */
+  private readonly skipUpTo: number[];
+  private nextBatchNo: number;
+  private rowsTotal: number;
+  private lastRowRead: number;
+  private manifestSequence: number;
+  private readonly invocation: number;
+  private outbox: OutgoingMessage[] = [];
+  private outboxBytes = 0;
+  private manifest: ManifestEntry[] = [];
+  private batchesSent = 0;
+  private rowsReadNow = 0;
+  private readonly envelopeBytes: number;
+
+  private constructor(
+    private readonly deps: SplitDeps,
+    private readonly limits: ImportLimits,
+    private readonly context: SplitContext,
+    private readonly validate: RowValidator,
+  ) {
+    this.tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+    this.workspace = context.job.workspace;
+    this.importId = context.job.importId;
+    this.channel = context.mapping.channel;
+    this.key = context.mapping.key;
+    const count = this.partitions + 1;
+    const checkpoint = context.checkpoint;
+    this.buffers = Array.from({ length: count }, () => new RowBuffer());
+    this.flushed = checkpoint ? [...checkpoint.flushed] : new Array<number>(count).fill(0);
+    if (this.flushed.length !== count) {
+      throw new SplitStateError(
+        this.importId,
+        `the checkpoint has ${this.flushed.length} buffers, expected ${count}`,
+      );
+    }
+    this.skipUpTo = [...this.flushed];
+    for (const carried of checkpoint?.carried ?? []) {
+      this.buffers[carried.index] = RowBuffer.restore(carried);
+      this.skipUpTo[carried.index] = carried.rowNumbers[carried.rowNumbers.length - 1] ?? 0;
+    }
+    this.nextBatchNo = checkpoint?.nextBatchNo ?? 1;
+    this.rowsTotal = checkpoint?.rowsTotal ?? 0;
+    this.lastRowRead = checkpoint?.lastRowRead ?? 1;
+    this.manifestSequence = checkpoint?.manifestSequence ?? 0;
+    this.invocation = (checkpoint?.invocation ?? 0) + 1;
+    this.envelopeBytes = Buffer.byteLength(this.envelope(Number.MAX_SAFE_INTEGER)) + 2;
+  }
+
+  static async create(deps: SplitDeps, limits: ImportLimits, context: SplitContext): Promise<FileSplit> {
+    const settings = await deps.workspaces.getSettings(context.job.workspace);
+    // The job's creation time is "today" for every invocation, so that a birthday check cannot change mid-file.
+    const validate = createRowValidator({
+      mapping: context.mapping,
+      settings,
+      now: new Date(context.job.createdAt),
+      limits,
+    });
+    return new FileSplit(deps, limits, context, validate);
+  }
+
+  private envelope(batchNo: number): string {
+    const { workspace, importId, channel, key } = this;
+    return batchEnvelope({ workspace, importId, channel, key }, batchNo);
+  }
+
+  /** Reads records until the file ends, a file-level problem rejects it, or time runs short. */
+  async run(records: AsyncGenerator<CsvRecord[]>, pending: readonly CsvRecord[]): Promise<SplitResult> {
+    this.deps.logger.info('splitting', {
+      importId: this.importId,
+      invocation: this.invocation,
+      fromRow: this.context.checkpoint?.resume.rowNumber ?? 1,
+    });
+    let batch: readonly CsvRecord[] = pending;
+    for (;;) {
+      for (const record of batch) {
+        const stop = await this.take(record);
+        if (stop) return stop;
+        if (this.rowsReadNow > 0 && this.deps.remainingTimeMs() < this.tuning.reserveMs) {
+          return this.pause(record);
+        }
+      }
+      const next = await records.next();
+      if (next.done) break;
+      batch = next.value;
+    }
+    return this.finish();
+  }
+
+  /** One record: counted (unless re-read), validated, buffered. Returns a result when the split must stop. */
+  private async take(record: CsvRecord): Promise<SplitResult | undefined> {
+    const reread = record.rowNumber <= this.lastRowRead;
+    if (!reread) {
+      this.lastRowRead = record.rowNumber;
+      this.rowsReadNow++;
+    }
+    // A blank line is not a row (Excel leaves them at the end of a sheet); it still takes a row number.
+    if (!record.error && isBlankRow(record.cells)) return undefined;
+    if (!reread) this.rowsTotal++;
+
+    const nothingFlushed = this.nextBatchNo === 1;
+    if (record.error?.code === 'UNDECODABLE_BYTES' && nothingFlushed) {
+      return rejectImport(this.workspace, this.importId, record.error, this.deps);
+    }
+    if (this.rowsTotal > this.limits.maxRows && !reread) {
+      const tooMany = issue('TOO_MANY_ROWS', { max: this.limits.maxRows });
+      if (nothingFlushed) return rejectImport(this.workspace, this.importId, tooMany, this.deps);
+      // Batches are already on their way: the rows after the limit are not read; the first of them fails.
+      await this.addInvalid(record, {
+        rowNumber: record.rowNumber,
+        outcome: 'failed',
+        error: tooMany,
+        warnings: [],
+        cells: record.cells,
+      });
+      return this.finish();
+    }
+
+    if (record.error) {
+      await this.addInvalid(record, {
+        rowNumber: record.rowNumber,
+        outcome: 'failed',
+        error: record.error,
+        warnings: [],
+        cells: record.cells,
+      });
+      return undefined;
+    }
+    const result = this.validate(record.cells, record.rowNumber);
+    if (!result.ok) {
+      await this.addInvalid(record, {
+        rowNumber: record.rowNumber,
+        outcome: result.outcome,
+        error: result.error,
+        warnings: result.warnings,
+        cells: record.cells,
+      });
+      return undefined;
+    }
+    const json = JSON.stringify({ cells: record.cells, input: result.row });
+    const bytes = Buffer.byteLength(json) + 1;
+    if (bytes + this.envelopeBytes > MAX_MESSAGE_BYTES) {
+      const detail = `the row is ${bytes} bytes once read, more than a batch message can carry (${MAX_MESSAGE_BYTES - this.envelopeBytes})`;
+      await this.addInvalid(record, {
+        rowNumber: record.rowNumber,
+        outcome: 'failed',
+        error: issue('MALFORMED_ROW', { detail }),
+        warnings: result.row.warnings,
+        cells: record.cells,
+      });
+      return undefined;
+    }
+    const index = partitionOf(result.row.key.value, this.partitions);
+    if (record.rowNumber <= (this.skipUpTo[index] as number)) return undefined;
+    const buffer = this.buffers[index] as RowBuffer;
+    if (
+      buffer.wouldOverflow(bytes, this.tuning.maxBatchBytes - this.envelopeBytes, this.tuning.maxBatchRows)
+    ) {
+      await this.flushBatch(index);
+    }
+    buffer.add(record.rowNumber, position(record), json, bytes);
+    return undefined;
+  }
+
+  private async addInvalid(record: CsvRecord, row: PartRow): Promise<void> {
+    const index = this.partitions;
+    if (record.rowNumber <= (this.skipUpTo[index] as number)) return;
+    const json = JSON.stringify(row);
+    const bytes = Buffer.byteLength(json) + 1;
+    const buffer = this.buffers[index] as RowBuffer;
+    if (buffer.wouldOverflow(bytes, this.tuning.maxPartBytes, this.tuning.maxPartRows)) {
+      await this.flushInvalid();
+    }
+    buffer.add(record.rowNumber, position(record), json, bytes);
+  }
+
+  /** A partition's rows become one batch message, sent with the next outbox. */
+  private async flushBatch(index: number): Promise<void> {
+    const { rows, rowNumbers } = (this.buffers[index] as RowBuffer).take();
+    const batchNo = this.nextBatchNo++;
+    const body = `${this.envelope(batchNo)}${rows.join(',')}]}`;
+    this.outbox.push({
+      body,
+      // Per import and partition: imports never wait for each other, and one key's rows stay in file order.
+      groupId: `${this.importId}#${index}`,
+      deduplicationId: `${this.importId}#${batchNo}`,
+    });
+    this.manifest.push({ batchNo, rowNumbers });
+    this.flushed[index] = rowNumbers[rowNumbers.length - 1] as number;
+    this.outboxBytes += Buffer.byteLength(body);
+    if (this.outboxBytes >= this.tuning.outboxBytes) await this.sendOutbox();
+  }
+
+  /** The invalid rows become a splitter part, recorded like any batch (part first, marker second). */
+  private async flushInvalid(): Promise<void> {
+    const index = this.partitions;
+    const { rows: serialised } = (this.buffers[index] as RowBuffer).take();
+    const rows = partRows(serialised);
+    const batchNo = this.nextBatchNo++;
+    const firstRow = (rows[0] as PartRow).rowNumber;
+    const counts = emptyCounts();
+    for (const row of rows) counts[row.outcome]++;
+    await this.deps.store.put(
+      partKey(this.workspace, this.importId, firstRow, batchNo),
+      formatPart({ batchNo, firstRow, counts, writer: 'splitter' }, rows),
+      'application/x-ndjson',
+    );
+    await this.deps.ledger.recordBatch(this.workspace, this.importId, batchNo, counts);
+    this.flushed[index] = (rows[rows.length - 1] as PartRow).rowNumber;
+  }
+
+  /** Writes the manifest of the waiting batches, then sends them: a batch is never sent unlisted. */
+  private async sendOutbox(): Promise<void> {
+    if (this.outbox.length === 0) return;
+    await this.deps.store.put(
+      manifestKey(this.workspace, this.importId, this.manifestSequence),
+      JSON.stringify(this.manifest),
+      'application/json',
+    );
+    await this.deps.batches.send(this.outbox);
+    this.manifestSequence++;
+    this.batchesSent += this.outbox.length;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.manifest = [];
+  }
+
+  /** End of file: every buffer is flushed (partitions in order, then invalid rows) and the job learns its totals. */
+  private async finish(): Promise<SplitResult> {
+    for (let index = 0; index < this.partitions; index++) {
+      if ((this.buffers[index] as RowBuffer).size > 0) await this.flushBatch(index);
+    }
+    if ((this.buffers[this.partitions] as RowBuffer).size > 0) await this.flushInvalid();
+    await this.sendOutbox();
+    const batchesTotal = this.nextBatchNo - 1;
+    await this.deps.ledger.finishSplitting(this.workspace, this.importId, batchesTotal, this.rowsTotal);
+    await enqueueAggregationIfComplete(
+      this.deps.ledger,
+      this.deps.sendAggregate,
+      this.workspace,
+      this.importId,
+    );
+    this.deps.logger.info('file split', {
+      importId: this.importId,
+      invocations: this.invocation,
+      rowsTotal: this.rowsTotal,
+      batchesTotal,
+    });
+    return this.result('split');
+  }
+
+  /**
+   * Time is short: stop after `record`. Nothing is flushed early; the continuation says where the oldest
+   * row still in a buffer starts, and carries the buffers whose first row lies too far back.
+   */
+  private async pause(record: CsvRecord): Promise<SplitResult> {
+    await this.sendOutbox();
+    const next: RecordPosition = {
+      byteOffset: record.endByte,
+      rowNumber: record.rowNumber + 1,
+      line: record.nextLine,
+    };
+    const waiting = this.buffers
+      .map((buffer, index) => ({ buffer, index }))
+      .filter(({ buffer }) => buffer.size > 0)
+      .sort(
+        (a, b) =>
+          (a.buffer.first as RecordPosition).byteOffset - (b.buffer.first as RecordPosition).byteOffset,
+      );
+    const carried: CarriedBuffer[] = [];
+    let carriedBytes = 0;
+    let resume = next;
+    for (const { buffer, index } of waiting) {
+      const first = buffer.first as RecordPosition;
+      const behind = next.byteOffset - first.byteOffset;
+      if (behind > this.tuning.replayLimitBytes && carriedBytes + buffer.bytes <= this.tuning.carryBytes) {
+        carried.push(buffer.carry(index));
+        carriedBytes += buffer.bytes;
+        continue;
+      }
+      resume = first;
+      break;
+    }
+    const checkpoint: SplitCheckpoint = {
+      resume,
+      lastRowRead: this.lastRowRead,
+      rowsTotal: this.rowsTotal,
+      nextBatchNo: this.nextBatchNo,
+      flushed: this.flushed,
+      carried,
+      manifestSequence: this.manifestSequence,
+      invocation: this.invocation,
+    };
+    const message: ContinuationMessage = {
+      kind: 'continue',
+      workspace: this.workspace,
+      importId: this.importId,
+      source: this.context.job.source,
+      encoding: this.context.encoding,
+      delimiter: this.context.delimiter,
+      checkpoint,
+    };
+    await this.deps.continuations.send([{ body: JSON.stringify(message) }]);
+    this.deps.logger.info('split continues in a new invocation', {
+      importId: this.importId,
+      invocation: this.invocation,
+      lastRowRead: this.lastRowRead,
+      resumeRow: resume.rowNumber,
+      carried: carried.length,
+    });
+    return this.result('continued');
+  }
+
+  private result(status: 'split' | 'continued'): SplitResult {
+    return {
+      status,
+      workspace: this.workspace,
+      importId: this.importId,
+      rowsTotal: this.rowsTotal,
+      batchesSent: this.batchesSent,
+    };
+  }
+}
+
+function position(record: CsvRecord): RecordPosition {
+  return { byteOffset: record.startByte, rowNumber: record.rowNumber, line: record.line };
+}

@@ -1,0 +1,463 @@
+import { describe, expect, it } from 'vitest';
+import { partitionOf } from '../../../shared/ids.js';
+import type { BatchMessage, ManifestEntry, PartHeader, PartRow } from '../../../shared/pipeline/messages.js';
+import type { SplitResult } from '../../../shared/pipeline/split/split-file.js';
+import { BATCH_PARTITIONS } from '../../../shared/resources.js';
+import { chineseName, encode, lineCsv, mobile } from '../../helpers/split/fixtures.js';
+import { type SplitWorld, splitWorld } from '../../helpers/split/world.js';
+
+const KEY = 'incoming/acme/line/phone/contacts.csv';
+
+function batchesOf(world: SplitWorld): BatchMessage[] {
+  return world.batches.messages.map((m) => JSON.parse(m.body) as BatchMessage);
+}
+
+async function partsOf(world: SplitWorld): Promise<{ header: PartHeader; rows: PartRow[] }[]> {
+  const keys = (await world.store.list('parts/')).filter((k) => k.includes('/rows/'));
+  return Promise.all(
+    keys.map(async (key) => {
+      const [header, ...rows] = ((await world.store.getText(key)) as string)
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      return { header, rows };
+    }),
+  );
+}
+
+async function manifestsOf(world: SplitWorld): Promise<ManifestEntry[]> {
+  const keys = (await world.store.list('parts/')).filter((k) => k.includes('/manifest/'));
+  const entries = await Promise.all(
+    keys.map(async (k) => JSON.parse((await world.store.getText(k)) as string)),
+  );
+  return entries.flat();
+}
+
+function only(results: SplitResult[]): SplitResult {
+  expect(results).toHaveLength(1);
+  return results[0] as SplitResult;
+}
+
+describe('Function: splitFile', () => {
+  it('sends every valid row once, in FIFO groups by key partition, with deduplication ids', async () => {
+    // Prepare
+    const world = splitWorld();
+    world.store.upload(KEY, lineCsv(3000));
+
+    // Act
+    const result = only(await world.splitAll(KEY));
+
+    // Assess
+    const batches = batchesOf(world);
+    const importId = result.importId as string;
+    expect(result).toMatchObject({ status: 'split', rowsTotal: 3000, batchesSent: batches.length });
+    expect(batches.map((b) => b.batchNo)).toEqual(batches.map((_, i) => i + 1));
+    const rows = batches.flatMap((b) => b.rows.map((r) => r.input.rowNumber)).sort((a, b) => a - b);
+    expect(rows).toEqual(Array.from({ length: 3000 }, (_, i) => i + 2));
+    world.batches.messages.forEach((message, i) => {
+      const batch = batches[i] as BatchMessage;
+      const partition = partitionOf(batch.rows[0]?.input.key.value as string, BATCH_PARTITIONS);
+      expect(message.groupId).toBe(`${importId}#${partition}`);
+      expect(message.deduplicationId).toBe(`${importId}#${batch.batchNo}`);
+      expect(batch.rows.every((r) => partitionOf(r.input.key.value, BATCH_PARTITIONS) === partition)).toBe(
+        true,
+      );
+      expect(batch).toMatchObject({
+        kind: 'batch',
+        workspace: 'acme',
+        importId,
+        channel: 'line',
+        key: 'phone',
+      });
+    });
+    const first = batches.flatMap((b) => b.rows).find((r) => r.input.rowNumber === 2);
+    expect(first?.cells).toEqual(['王小明', mobile(0), 'u0@example.com', 'vip,tier 0']);
+    expect(first?.input.key).toEqual({ name: 'phone', value: '+886900000000' });
+    expect(world.ledger.jobs.get(`acme/${importId}`)).toMatchObject({
+      status: 'processing',
+      rowsTotal: 3000,
+      batchesTotal: batches.length,
+      encoding: 'UTF-8',
+      delimiter: ',',
+      header: ['name', 'phone', 'email', 'tags'],
+    });
+  });
+
+  it('sends at most 2 batch messages per 1,000 valid rows of a large file', async () => {
+    const world = splitWorld();
+    world.store.upload(KEY, lineCsv(20_000));
+
+    await world.splitAll(KEY);
+
+    expect(world.batches.messages.length).toBeLessThanOrEqual(40);
+    for (const message of world.batches.messages)
+      expect(Buffer.byteLength(message.body)).toBeLessThan(4 * 64 * 1024);
+  });
+
+  it('writes rows that fail validation to splitter parts, numbered from the same sequence and recorded', async () => {
+    // Prepare: every 10th phone is invalid
+    const world = splitWorld({ tuning: { maxPartRows: 40 } });
+    world.store.upload(KEY, lineCsv(1000, { invalidEvery: 10 }));
+
+    // Act
+    const result = only(await world.splitAll(KEY));
+
+    // Assess
+    const importId = result.importId as string;
+    const parts = await partsOf(world);
+    const failedRows = parts.flatMap((p) => p.rows);
+    expect(failedRows.map((r) => r.rowNumber)).toEqual(Array.from({ length: 100 }, (_, i) => 11 + i * 10));
+    expect(failedRows[0]).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'INVALID_PHONE' },
+      cells: [chineseName(9), 'not-a-phone', 'u9@example.com', 'vip,tier 0'],
+    });
+    expect(parts.map((p) => p.header.writer)).toEqual(['splitter', 'splitter', 'splitter']);
+    expect(parts.map((p) => p.header.counts.failed)).toEqual([40, 40, 20]);
+    const numbers = [...parts.map((p) => p.header.batchNo), ...batchesOf(world).map((b) => b.batchNo)];
+    expect(numbers.sort((a, b) => a - b)).toEqual(numbers.map((_, i) => i + 1));
+    expect(await world.ledger.recordedBatches('acme', importId)).toEqual(parts.map((p) => p.header.batchNo));
+    expect(world.ledger.jobs.get(`acme/${importId}`)?.counts.failed).toBe(100);
+  });
+
+  it('lists every batch it sends in a manifest with its row numbers', async () => {
+    const world = splitWorld();
+    world.store.upload(KEY, lineCsv(4000));
+
+    await world.splitAll(KEY);
+
+    const manifest = await manifestsOf(world);
+    expect(manifest).toEqual(
+      batchesOf(world).map((b) => ({ batchNo: b.batchNo, rowNumbers: b.rows.map((r) => r.input.rowNumber) })),
+    );
+  });
+
+  it('ignores blank lines: they are not rows but keep the row numbers of the lines after them', async () => {
+    const world = splitWorld();
+    world.store.upload(KEY, 'name,phone\n王小明,0912345678\n\n,,\n陳美麗,0987654321\n\n');
+
+    const result = only(await world.splitAll(KEY));
+
+    expect(result).toMatchObject({ rowsTotal: 2 });
+    expect(
+      batchesOf(world)
+        .flatMap((b) => b.rows.map((r) => r.input.rowNumber))
+        .sort(),
+    ).toEqual([2, 5]);
+  });
+
+  it('finishes a file with a header and no rows, and hands it to the aggregator', async () => {
+    const world = splitWorld();
+    world.store.upload(KEY, 'name,phone\n');
+
+    const result = only(await world.splitAll(KEY));
+
+    expect(result).toMatchObject({ status: 'split', rowsTotal: 0, batchesSent: 0 });
+    expect(world.aggregates).toEqual([{ kind: 'aggregate', workspace: 'acme', importId: result.importId }]);
+  });
+
+  it('hands the import to the aggregator when every batch is already recorded (all rows invalid)', async () => {
+    const world = splitWorld();
+    world.store.upload(KEY, 'name,phone\nAnn,not-a-phone\nBob,\n');
+
+    const result = only(await world.splitAll(KEY));
+
+    expect(world.batches.messages).toEqual([]);
+    expect(world.aggregates).toHaveLength(1);
+    expect(world.ledger.jobs.get(`acme/${result.importId}`)?.counts).toMatchObject({ failed: 2 });
+  });
+
+  it.each([
+    ['big5', 'Big5 (CP950)'],
+    ['utf-16le-bom', 'UTF-16LE (BOM)'],
+    ['utf-8-bom', 'UTF-8 (BOM)'],
+  ] as const)(
+    'splits a %s file with Traditional Chinese names and records its encoding',
+    async (fixture, name) => {
+      // Prepare
+      const world = splitWorld({ chunkSize: 1000 });
+      world.store.upload(KEY, encode(lineCsv(500), fixture));
+
+      // Act
+      const result = only(await world.splitAll(KEY));
+
+      // Assess
+      const names = batchesOf(world)
+        .flatMap((b) => b.rows)
+        .sort((a, b) => a.input.rowNumber - b.input.rowNumber)
+        .map((r) => r.input.profile.name);
+      expect(names.slice(0, 3)).toEqual(['王小明', '陳小明', '林小明']);
+      expect(world.ledger.jobs.get(`acme/${result.importId}`)?.encoding).toBe(name);
+    },
+  );
+
+  describe('rejections', () => {
+    async function rejection(world: SplitWorld, key: string) {
+      const result = only(await world.splitAll(key));
+      const job = world.ledger.jobs.get(`${result.workspace}/${result.importId}`);
+      expect(result.status).toBe('rejected');
+      expect(job?.status).toBe('aggregating');
+      expect(world.aggregates).toEqual([
+        { kind: 'aggregate', workspace: result.workspace, importId: result.importId },
+      ]);
+      expect(world.batches.messages).toEqual([]);
+      return { result, code: job?.rejection?.code, message: job?.rejection?.message };
+    }
+
+    it.each([
+      ['incoming/acme/sms/phone/a.csv', 'acme', 'UNKNOWN_CHANNEL'],
+      ['incoming/acme/edm/line_uid/a.csv', 'acme', 'KEY_NOT_ALLOWED'],
+      ['incoming/acme/line/phone/a.txt', 'acme', 'NOT_CSV'],
+      ['incoming/Not_A_Workspace/line/phone/a.csv', 'unknown', 'INVALID_OBJECT_KEY'],
+    ])('rejects the key %s under workspace %s with %s', async (key, workspace, code) => {
+      const world = splitWorld();
+      world.store.upload(key, 'phone\n0912345678\n');
+
+      const rejected = await rejection(world, key);
+
+      expect(rejected.result.workspace).toBe(workspace);
+      expect(rejected.code).toBe(code);
+    });
+
+    it('rejects an empty file', async () => {
+      const world = splitWorld();
+      world.store.upload(KEY, '');
+
+      expect((await rejection(world, KEY)).code).toBe('EMPTY_FILE');
+    });
+
+    it('rejects a file over the size limit', async () => {
+      const world = splitWorld({ limits: { maxFileBytes: 100, maxRows: 10, maxCellBytes: 100 } });
+      world.store.upload(KEY, lineCsv(10));
+
+      expect((await rejection(world, KEY)).code).toBe('FILE_TOO_LARGE');
+    });
+
+    it.each([
+      ['email,messaging_status\n', 'incoming/acme/whatsapp/phone/a.csv', 'MISSING_REQUIRED_COLUMN'],
+      ['name,phone,name\n', KEY, 'DUPLICATE_HEADER'],
+      ['\n', KEY, 'MISSING_HEADER'],
+      ['"name,phone\nAnn,0912\n', KEY, 'MALFORMED_ROW'],
+    ])('rejects the header %j with %s', async (header, key, code) => {
+      const world = splitWorld();
+      world.store.upload(key, header);
+
+      expect((await rejection(world, key)).code).toBe(code);
+    });
+
+    it('rejects a file whose bytes no encoding decodes, naming the offset', async () => {
+      const world = splitWorld();
+      world.store.upload(
+        KEY,
+        Buffer.from([
+          0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x81, 0x00, 0x21, 0x00, 0xfe, 0x81, 0x0a,
+        ]),
+      );
+
+      const rejected = await rejection(world, KEY);
+
+      expect(rejected.code).toBe('UNDECODABLE_BYTES');
+      expect(rejected.message).toMatch(/at byte \d+/);
+    });
+
+    it('rejects a file with an undecodable row found before any batch was flushed', async () => {
+      const world = splitWorld();
+      const head = Buffer.from(lineCsv(50));
+      world.store.upload(
+        KEY,
+        Buffer.concat([head, Buffer.from([0xe7, 0x8e, 0x41]), Buffer.from(',0912345678,,\n')]),
+      );
+
+      const rejected = await rejection(world, KEY);
+
+      expect(rejected.code).toBe('UNDECODABLE_BYTES');
+      expect(rejected.message).toContain(`as UTF-8 at byte ${head.length}`);
+    });
+
+    it('rejects a file with more rows than the limit when no batch was flushed yet', async () => {
+      const world = splitWorld({ limits: { maxFileBytes: 1e9, maxRows: 100, maxCellBytes: 1000 } });
+      world.store.upload(KEY, lineCsv(101));
+
+      expect((await rejection(world, KEY)).message).toContain('more than 100 data rows');
+    });
+  });
+
+  it('fails the first row over the row limit when batches are already on their way, and reads no further', async () => {
+    // Prepare
+    const world = splitWorld({
+      limits: { maxFileBytes: 1e9, maxRows: 500, maxCellBytes: 1000 },
+      tuning: { maxBatchRows: 10 },
+    });
+    world.store.upload(KEY, lineCsv(800));
+
+    // Act
+    const result = only(await world.splitAll(KEY));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'split', rowsTotal: 501 });
+    const failed = (await partsOf(world)).flatMap((p) => p.rows);
+    expect(failed).toEqual([
+      expect.objectContaining({ rowNumber: 502, error: expect.objectContaining({ code: 'TOO_MANY_ROWS' }) }),
+    ]);
+    expect(batchesOf(world).flatMap((b) => b.rows)).toHaveLength(500);
+  });
+
+  it('fails a row too large for a batch message', async () => {
+    const world = splitWorld({ limits: { maxFileBytes: 1e9, maxRows: 100, maxCellBytes: 2_000_000 } });
+    world.store.upload(KEY, `name,phone,note\nAnn,0912345678,${'x'.repeat(600_000)}\nBob,0912345679,short\n`);
+
+    await world.splitAll(KEY);
+
+    expect((await partsOf(world)).flatMap((p) => p.rows.map((r) => r.error?.code))).toEqual([
+      'MALFORMED_ROW',
+    ]);
+    expect(batchesOf(world).flatMap((b) => b.rows.map((r) => r.input.rowNumber))).toEqual([3]);
+  });
+
+  it('ignores a second delivery of a split object version', async () => {
+    // Prepare
+    const world = splitWorld();
+    const versionId = world.store.upload(KEY, lineCsv(100));
+    await world.splitAll(KEY, versionId);
+    const sent = world.batches.messages.length;
+
+    // Act
+    const again = only(await world.splitAll(KEY, versionId));
+
+    // Assess
+    expect(again.status).toBe('duplicate');
+    expect(world.batches.messages).toHaveLength(sent);
+  });
+
+  it('makes a new import of a new version of the same key', async () => {
+    const world = splitWorld();
+    world.store.upload(KEY, lineCsv(10));
+    const first = only(await world.splitAll(KEY));
+
+    world.store.upload(KEY, lineCsv(10));
+    const second = only(await world.splitAll(KEY));
+
+    expect(second.status).toBe('split');
+    expect(second.importId).not.toBe(first.importId);
+  });
+
+  it('splits again, identically, when a delivery finds the job still splitting (a crash mid-way)', async () => {
+    // Prepare
+    const world = splitWorld({ tuning: { maxPartRows: 7 } });
+    const versionId = world.store.upload(KEY, lineCsv(2000, { invalidEvery: 13 }));
+    await world.splitAll(KEY, versionId);
+    const firstRun = world.batches.messages.map((m) => ({ ...m }));
+    const firstParts = await partsOf(world);
+    const job = [...world.ledger.jobs.values()][0];
+    world.ledger.jobs.set(`acme/${job?.importId}`, {
+      ...(job as NonNullable<typeof job>),
+      status: 'splitting',
+    });
+
+    // Act
+    await world.splitAll(KEY, versionId);
+
+    // Assess
+    expect(world.batches.messages.slice(firstRun.length)).toEqual(firstRun);
+    expect(await partsOf(world)).toEqual(firstParts);
+    expect(world.ledger.jobs.get(`acme/${job?.importId}`)?.counts.failed).toBe(
+      firstParts.flatMap((p) => p.rows).length,
+    );
+  });
+
+  describe('continuations', () => {
+    async function splitOnce(text: string | Buffer) {
+      const world = splitWorld({ chunkSize: 4096, tuning: { maxPartRows: 30 } });
+      world.store.upload(KEY, text);
+      const results = await world.splitAll(KEY);
+      return { world, results };
+    }
+
+    it('yields exactly the batches and parts of one invocation when split over many invocations', async () => {
+      // Prepare
+      const text = lineCsv(6000, { invalidEvery: 17 });
+      const single = await splitOnce(text);
+      const world = splitWorld({ chunkSize: 4096, recordsPerInvocation: 1700, tuning: { maxPartRows: 30 } });
+      world.store.upload(KEY, text);
+
+      // Act
+      const results = await world.splitAll(KEY);
+
+      // Assess
+      expect(results.length).toBeGreaterThanOrEqual(3);
+      expect(results.map((r) => r.status)).toEqual([...results.slice(1).map(() => 'continued'), 'split']);
+      expect(world.batches.messages).toEqual(single.world.batches.messages);
+      expect(await partsOf(world)).toEqual(await partsOf(single.world));
+      expect(await manifestsOf(world)).toEqual(await manifestsOf(single.world));
+      const job = [...world.ledger.jobs.values()][0];
+      expect(job).toMatchObject({
+        rowsTotal: 6000,
+        batchesTotal: [...single.world.ledger.jobs.values()][0]?.batchesTotal,
+      });
+      // Later invocations resume with a range GET, not from the start.
+      expect(world.store.reads.filter((r) => r.key === KEY && r.start > 0).length).toBe(results.length - 1);
+    });
+
+    it('carries a rarely used partition in the message instead of re-reading the file from its first row', async () => {
+      // Prepare: row 2 has its own key; every other row shares one key, so row 2's buffer waits to the end
+      const rows = [
+        'name,phone',
+        '王小明,0911111111',
+        ...Array.from({ length: 3000 }, (_, i) => `陳${i},0922222222`),
+      ];
+      const text = `${rows.join('\n')}\n`;
+      const single = await splitOnce(text);
+      const world = splitWorld({
+        chunkSize: 4096,
+        recordsPerInvocation: 700,
+        tuning: { maxPartRows: 30, replayLimitBytes: 4096 },
+      });
+      world.store.upload(KEY, text);
+
+      // Act
+      const results = await world.splitAll(KEY);
+
+      // Assess
+      expect(results.length).toBeGreaterThanOrEqual(4);
+      expect(world.batches.messages).toEqual(single.world.batches.messages);
+      const carried = world.continuations.messages.map((m) => JSON.parse(m.body).checkpoint.carried.length);
+      expect(carried.every((n: number) => n >= 1)).toBe(true);
+      expect(Math.min(...world.store.reads.filter((r) => r.start > 0).map((r) => r.start))).toBeGreaterThan(
+        4096,
+      );
+    });
+
+    it('continues a UTF-16 file with multi-line cells and malformed rows identically', async () => {
+      const lines = ['name,phone,note'];
+      for (let i = 0; i < 400; i++) {
+        lines.push(
+          i % 50 === 7 ? `"broken ${i},0912${i}` : `王${i},09${String(i).padStart(8, '0')},"多行\n備註 ${i}"`,
+        );
+      }
+      const bytes = encode(`${lines.join('\r\n')}\r\n`, 'utf-16le-bom');
+      const single = await splitOnce(bytes);
+      const world = splitWorld({ chunkSize: 999, recordsPerInvocation: 90, tuning: { maxPartRows: 30 } });
+      world.store.upload(KEY, bytes);
+
+      const results = await world.splitAll(KEY);
+
+      expect(results.length).toBeGreaterThanOrEqual(3);
+      expect(world.batches.messages).toEqual(single.world.batches.messages);
+      expect(await partsOf(world)).toEqual(await partsOf(single.world));
+    });
+
+    it('ignores a continuation for a job that is no longer splitting', async () => {
+      const world = splitWorld({ recordsPerInvocation: 100 });
+      world.store.upload(KEY, lineCsv(300));
+      await world.splitAll(KEY);
+      const sent = world.batches.messages.length;
+
+      const again = await world.invoke(
+        JSON.parse((world.continuations.messages[0] as { body: string }).body),
+      );
+
+      expect(again.status).toBe('duplicate');
+      expect(world.batches.messages).toHaveLength(sent);
+    });
+  });
+});
