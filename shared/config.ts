@@ -11,7 +11,9 @@
  * | `TOPIC_ARN_NOTIFICATIONS` | the notifications topic | — |
  * | `REPORT_URL_EXPIRY_SECONDS` | lifetime of the presigned report URL | `86400` |
  * | `STALL_MINUTES` | a job without progress this long is finished by the sweeper | `30` |
+ * | `MAX_FILE_BYTES`, `MAX_ROWS`, `MAX_CELL_BYTES` | import size limits (RULES §2) | 2 GiB, 10 000 000, 64 KiB |
  */
+import { DEFAULT_LIMITS, type ImportLimits } from './domain/limits.js';
 import { type QueueId, type Resources, resourcesFor } from './resources.js';
 
 export interface AwsConfig {
@@ -28,6 +30,8 @@ export interface AppConfig {
   readonly notificationsTopicArn: string | undefined;
   readonly reportUrlExpirySeconds: number;
   readonly stallMinutes: number;
+  /** Size limits of an import; a larger file, more rows or a larger cell are rejected or fail. */
+  readonly limits: ImportLimits;
 }
 
 export class ConfigurationError extends Error {
@@ -79,6 +83,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     notificationsTopicArn: env.TOPIC_ARN_NOTIFICATIONS || undefined,
     reportUrlExpirySeconds: positiveNumber(env, 'REPORT_URL_EXPIRY_SECONDS', 86_400),
     stallMinutes: positiveNumber(env, 'STALL_MINUTES', 30),
+    limits: {
+      maxFileBytes: positiveNumber(env, 'MAX_FILE_BYTES', DEFAULT_LIMITS.maxFileBytes),
+      maxRows: positiveNumber(env, 'MAX_ROWS', DEFAULT_LIMITS.maxRows),
+      maxCellBytes: positiveNumber(env, 'MAX_CELL_BYTES', DEFAULT_LIMITS.maxCellBytes),
+    },
   };
 }
 
