@@ -220,17 +220,23 @@ function contactOf(plan: Plan): string | undefined {
   return 'contact' in plan ? plan.contact.contactId : undefined;
 }
 
-/** Runs `task` over the items with at most `limit` in flight. */
+/** Runs `task` over the items with at most `limit` in flight; after a failure no new task starts. */
 async function inParallel<T>(
   items: readonly T[],
   limit: number,
   task: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const item = items[next++] as T;
-      await task(item);
+      try {
+        await task(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
