@@ -4,6 +4,7 @@
  */
 import type { AggregateMessage } from '../messages.js';
 import type { ImportLedger } from '../ports.js';
+import type { MessageSender } from '../split/ports.js';
 
 /** Sends one message to the aggregate queue (an SQS sender in production). */
 export type SendAggregate = (message: AggregateMessage) => Promise<void>;
@@ -23,4 +24,14 @@ export async function enqueueAggregationIfComplete(
   if (!(await ledger.claimAggregation(workspace, importId))) return false;
   await send({ kind: 'aggregate', workspace, importId });
   return true;
+}
+
+/**
+ * The SendAggregate of a queue sender (the aggregate queue is a standard queue: no group, no dedup id).
+ *
+ * @example
+ * const sendAggregate = aggregateSender(new SqsSender(clients.sqs, requireQueueUrl(config, 'aggregate')));
+ */
+export function aggregateSender(queue: MessageSender): SendAggregate {
+  return (message) => queue.send([{ body: JSON.stringify(message) }]);
 }
