@@ -61,7 +61,10 @@ async function provisionQueue(clients: Clients, def: QueueDefinition): Promise<P
   const fifo: Partial<Record<QueueAttributeName, string>> = def.fifo ? { FifoQueue: 'true' } : {};
   const dlq = await createQueue(clients, def.deadLetter.name, {
     ...fifo,
-    MessageRetentionPeriod: String(14 * 24 * 3600),
+    MessageRetentionPeriod: String(def.deadLetter.retentionSeconds),
+    ...(def.deadLetter.drain
+      ? { VisibilityTimeout: String(def.deadLetter.drain.visibilityTimeoutSeconds) }
+      : {}),
   });
   const main = await createQueue(clients, def.name, {
     ...fifo,
