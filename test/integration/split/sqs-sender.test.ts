@@ -56,7 +56,10 @@ const drain = (queueUrl: string, count: number, polls?: number) =>
 
 function byGroup(messages: Message[]): Record<string, string[]> {
   const groups: Record<string, string[]> = {};
-  for (const m of messages) (groups[m.Attributes?.MessageGroupId ?? ''] ??= []).push(m.Body ?? '');
+  for (const m of messages) {
+    const group = m.Attributes?.MessageGroupId ?? '';
+    groups[group] = [...(groups[group] ?? []), m.Body ?? ''];
+  }
   return groups;
 }
 
