@@ -4,6 +4,7 @@
  * email address or phone number.
  */
 
+import { isAbsolute, relative } from 'node:path';
 import { OUTCOMES, type RowCounts } from '../shared/domain/model.js';
 import type { ImportSummary } from '../shared/pipeline/aggregate/summary.js';
 import type { ImportJob } from '../shared/pipeline/ports.js';
@@ -122,4 +123,16 @@ export function summaryTable(entries: readonly { name: string; summary: ImportSu
     ],
     ['left', 'left', ...numbers],
   );
+}
+
+/**
+ * A path as the user best reads it: relative to the working directory when inside it, absolute otherwise.
+ *
+ * @example
+ * displayPath('/home/me', '/home/me/import-reports/x'); // 'import-reports/x'
+ * displayPath('/home/me', '/tmp/x');                    // '/tmp/x'
+ */
+export function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

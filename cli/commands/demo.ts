@@ -5,14 +5,14 @@
  * Ctrl-C or an error). Exit 0 when every import ended as the examples intend, 1 otherwise.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { findMotoServer } from '../../infra/local/emulator.js';
 import { loadConfig } from '../../shared/config.js';
 import { REPORT_COLUMNS } from '../../shared/domain/channels.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
 import { DEMO_FIELDS, DEMO_IMPORTS, DEMO_WORKSPACE, EXAMPLES_DIR } from '../demo-plan.js';
-import { summaryLines, summaryTable } from '../format.js';
+import { displayPath, summaryLines, summaryTable } from '../format.js';
 import { type CliIO, println } from '../io.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { localDir } from '../local/state.js';
@@ -59,7 +59,7 @@ async function runImports(io: CliIO, target: Target, reportsDir: string) {
       println(io.stdout, 'failures.csv (row, code, message):');
       for (const line of failures) println(io.stdout, line);
     }
-    println(io.stdout, `report saved in ${relative(io.cwd, out) || out}/`);
+    println(io.stdout, `report saved in ${displayPath(io.cwd, out)}/`);
     if (summary.outcome !== example.expect) {
       println(
         io.stdout,

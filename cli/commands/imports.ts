@@ -2,7 +2,7 @@
  * `submit`, `status` and `report`: put a file into the pipeline, follow it, fetch what it produced.
  */
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { importIdFor } from '../../shared/ids.js';
@@ -10,7 +10,7 @@ import { reportKeys } from '../../shared/pipeline/aggregate/aggregate.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
 import type { ImportJob, ImportOutcome } from '../../shared/pipeline/ports.js';
 import { ImportNotFoundError, StackUnavailableError, UsageError } from '../errors.js';
-import { jobLine, summaryLines } from '../format.js';
+import { displayPath, jobLine, summaryLines } from '../format.js';
 import { type CliIO, println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
 import { importLedger, objectStore } from '../stores.js';
@@ -235,7 +235,7 @@ export async function report(
     }
     const out = resolve(io.cwd, options.out ?? join('import-reports', importId));
     const files = await downloadReport(target, job.workspace, importId, out);
-    for (const path of Object.values(files)) println(io.stdout, `wrote ${relative(io.cwd, path) || path}`);
+    for (const path of Object.values(files)) println(io.stdout, `wrote ${displayPath(io.cwd, path)}`);
     const store = objectStore(target);
     const keys = reportKeys(job.workspace, importId);
     const seconds = target.config.reportUrlExpirySeconds;

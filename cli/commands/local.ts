@@ -4,9 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { findMotoServer } from '../../infra/local/emulator.js';
 import { StackUnavailableError } from '../errors.js';
+import { displayPath } from '../format.js';
 import { type CliIO, println } from '../io.js';
 import {
   answers,
@@ -35,12 +36,11 @@ function lastLines(file: string, count: number): string {
 }
 
 function describeStack(io: CliIO, state: LocalStackState): void {
-  const show = (path: string) => relative(io.cwd, path) || path;
   println(io.stdout, `endpoint:  ${state.endpoint}`);
   println(io.stdout, `bucket:    ${state.provisioned.bucket}`);
   println(io.stdout, `pids:      daemon ${state.daemonPid}, moto_server ${state.emulatorPid ?? 'unknown'}`);
   println(io.stdout, `since:     ${state.startedAt}`);
-  println(io.stdout, `logs:      ${show(state.logFile)}`);
+  println(io.stdout, `logs:      ${displayPath(io.cwd, state.logFile)}`);
 }
 
 /** Waits for the daemon to write a state file naming itself, or to die. */
