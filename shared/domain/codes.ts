@@ -222,10 +222,11 @@ const DEFINITIONS = {
   ),
   MERGE_CONFLICT_CHANNEL_KEY: define<{ contactIds: readonly string[]; field: string }>(
     'warning',
-    'The row’s identifiers point to contacts holding different values of one channel primary key: not merged.',
+    'Contacts the row’s identifiers point to hold a different value of a channel primary key: they were not merged.',
     ({ contactIds, field }) =>
-      `The row's identifiers point to contacts ${list(contactIds)} holding different ${field} values; ` +
-      'they were not merged and the row updated the contact selected by the key only.',
+      `The row's identifiers also point to ${list(contactIds)}, which hold${contactIds.length > 1 ? '' : 's'} a ` +
+      `different ${field} than the contact the key selected; a contact never gets two values of a channel ` +
+      'primary key, so they were not merged and the row did not update them.',
   ),
   CONTACTS_MERGED: define<{ survivor: string; merged: readonly string[] }>(
     'warning',

@@ -6,7 +6,15 @@
 import { applyRow } from './apply.js';
 import { issue } from './codes.js';
 import { identitiesOf, identityKey, keyIdentity } from './identities.js';
-import { byCreation, conflictingChannelKey, foldContacts, tombstoneOf } from './merge.js';
+import {
+  byCreation,
+  conflictingChannelKey,
+  foldContacts,
+  LOCKED_EMAIL,
+  LOCKED_PHONE,
+  lockedPhoneOf,
+  tombstoneOf,
+} from './merge.js';
 import type { Channel, Contact, Identity, Issue, RowInput } from './model.js';
 
 export interface Candidates {
@@ -77,10 +85,15 @@ function distinct(contacts: readonly Contact[]): Contact[] {
  * - No key match: key `customer_id` fails CUSTOMER_ID_NOT_FOUND; otherwise the row's other identifiers are
  *   followed (profile unification) and only when they find nobody is a contact created.
  * - The key's contact and every contact found through the other identifiers are merged into the earliest
- *   created — except contacts that share the key value with it, and contacts that share the row's phone
- *   with others (SHARED_PHONE_NOT_MERGED). Contacts holding different values of one channel primary key
- *   are never merged: the row applies to the key's contact only (MERGE_CONFLICT_CHANNEL_KEY), or fails
- *   CONTACTS_CONFLICT when no contact holds the key value **(decision)**.
+ *   created — except the holders of a phone several contacts share (SHARED_PHONE_NOT_MERGED), and nothing
+ *   at all when several contacts share the key value **(decision)**. Contacts holding different values of
+ *   one channel primary key are never merged, nor a contact whose WhatsApp/SMS number or EDM address would
+ *   overwrite another's different phone or email **(decision)**: a found contact that would bring such a
+ *   second value stays apart (MERGE_CONFLICT_CHANNEL_KEY) and the row applies to the key's contact with the
+ *   compatible ones; when no contact holds the key value and the found contacts conflict, the row fails
+ *   CONTACTS_CONFLICT **(decision)**.
+ *
+ * Applying the same row again to the state a plan produced yields `unchanged` (or the same failure).
  *
  * @example
  * const plan = decide(row, { byKey: [jane], byIdentity: [] }, ctx);
@@ -94,7 +107,9 @@ export function decide(row: RowInput, candidates: Candidates, ctx: DecideContext
   if (keyContact === undefined && row.key.name === 'customer_id') {
     return { outcome: 'failed', error: issue('CUSTOMER_ID_NOT_FOUND', { value: row.key.value }), warnings };
   }
+  let group: Contact[];
   if (keyContact !== undefined && byKey.length > 1) {
+    // A key value several contacts share identifies nobody for sure: it never merges anything.
     warnings.push(
       issue('KEY_MATCHED_SEVERAL', {
         key: row.key.name,
@@ -103,21 +118,14 @@ export function decide(row: RowInput, candidates: Candidates, ctx: DecideContext
         holdsChannelKey: preferred.length > 0,
       }),
     );
-  }
-
-  const group = unificationGroup(row, candidates, byKey, keyContact, warnings);
-  const conflict = group.length > 1 ? conflictingChannelKey(group) : undefined;
-  if (conflict !== undefined) {
-    const contactIds = group.map((contact) => contact.contactId);
-    if (keyContact === undefined) {
-      return {
-        outcome: 'failed',
-        error: issue('CONTACTS_CONFLICT', { contactIds, field: conflict }),
-        warnings,
-      };
+    group = [keyContact];
+  } else {
+    const grouping = unify(row, candidates, keyContact, warnings);
+    if ('conflict' in grouping) {
+      const { contactIds, conflict: field } = grouping;
+      return { outcome: 'failed', error: issue('CONTACTS_CONFLICT', { contactIds, field }), warnings };
     }
-    warnings.push(issue('MERGE_CONFLICT_CHANNEL_KEY', { contactIds, field: conflict }));
-    group.splice(0, group.length, keyContact);
+    group = grouping.group;
   }
 
   const writing = new Set(group.map((contact) => contact.contactId));
@@ -171,31 +179,65 @@ export function decide(row: RowInput, candidates: Candidates, ctx: DecideContext
   };
 }
 
+type Grouping = { readonly group: Contact[] } | { readonly conflict: string; readonly contactIds: string[] };
+
 /**
- * The contacts the row is about, earliest created first: the key's contact and the holders of the row's
- * other identifiers, minus the contacts that merely share the key value and the holders of a shared phone.
+ * The contacts the row is about (RULES §6), earliest created first: the key's contact, if any, and the
+ * holders of the row's other identifiers that can join it. Holders are considered earliest created first;
+ * one that would bring a second value of a channel primary key (or, with a phone or email key, a WhatsApp /
+ * SMS / EDM lock that would replace the key value) stays apart. Without a key contact there is nobody to
+ * side with, so any conflict fails the row.
+ *
+ * Phones are considered last and only when the group does not lock another phone: a phone the contact
+ * cannot take unifies nothing, and a phone several contacts hold unifies nothing either. Both rules keep
+ * the decision the same when the row is applied again to the state it produced.
  */
-function unificationGroup(
+function unify(
   row: RowInput,
   candidates: Candidates,
-  byKey: readonly Contact[],
   keyContact: Contact | undefined,
   warnings: Issue[],
-): Contact[] {
+): Grouping {
   const keyId = identityKey(keyIdentity(row));
-  const sharingKey = new Set(byKey.map((contact) => contact.contactId));
-  const group = new Map<string, Contact>();
-  if (keyContact) group.set(keyContact.contactId, keyContact);
-  for (const { identity, contacts } of candidates.byIdentity) {
-    if (identityKey(identity) === keyId) continue;
+  const entries = candidates.byIdentity.filter((entry) => identityKey(entry.identity) !== keyId);
+  const required: Record<string, string> =
+    keyContact === undefined
+      ? {}
+      : row.key.name === 'phone'
+        ? { [LOCKED_PHONE]: row.key.value }
+        : row.key.name === 'email'
+          ? { [LOCKED_EMAIL]: row.key.value }
+          : {};
+  const group: Contact[] = keyContact === undefined ? [] : [keyContact];
+  const apart = new Map<string, string>();
+  const consider = (contact: Contact): void => {
+    if (group.some((member) => member.contactId === contact.contactId)) return;
+    const conflict = conflictingChannelKey([...group, contact], required);
+    if (conflict === undefined) group.push(contact);
+    else apart.set(contact.contactId, conflict);
+  };
+
+  const nonPhone = entries.filter((entry) => entry.identity.type !== 'phone');
+  distinct(nonPhone.flatMap((entry) => entry.contacts))
+    .sort(byCreation)
+    .forEach(consider);
+  for (const { identity, contacts } of entries.filter((entry) => entry.identity.type === 'phone')) {
     const holders = distinct(contacts);
-    if (identity.type === 'phone' && holders.length > 1) {
+    if (holders.length > 1) {
       warnings.push(issue('SHARED_PHONE_NOT_MERGED', { count: holders.length }));
       continue;
     }
-    for (const holder of holders) {
-      if (!sharingKey.has(holder.contactId)) group.set(holder.contactId, holder);
-    }
+    const lock = group.map(lockedPhoneOf).find((phone) => phone !== undefined);
+    if (holders[0] !== undefined && (lock === undefined || lock === identity.value)) consider(holders[0]);
   }
-  return [...group.values()].sort(byCreation);
+
+  if (apart.size > 0) {
+    const fields = [...new Set(apart.values())].join(' / ');
+    if (keyContact === undefined) {
+      const contactIds = [...group.map((member) => member.contactId), ...apart.keys()].sort();
+      return { conflict: fields, contactIds };
+    }
+    warnings.push(issue('MERGE_CONFLICT_CHANNEL_KEY', { contactIds: [...apart.keys()], field: fields }));
+  }
+  return { group: group.sort(byCreation) };
 }

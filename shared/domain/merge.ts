@@ -14,27 +14,44 @@ export function byCreation(a: Contact, b: Contact): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-/** The channel primary keys a contact holds, by the name the warnings use. */
-function channelKeysOf(contact: Contact): Record<string, string | undefined> {
+/** The phone a WhatsApp or SMS channel locks, and the email an EDM channel locks, as warnings name them. */
+export const LOCKED_PHONE = 'phone (locked by a WhatsApp or SMS channel)';
+export const LOCKED_EMAIL = 'EDM email';
+
+/** The phone a contact's WhatsApp or SMS channel locks, if any. */
+export function lockedPhoneOf(contact: Contact): string | undefined {
+  return contact.whatsapp?.mobile ?? contact.sms?.phone;
+}
+
+/**
+ * The values a contact holds that no contact merged with it may hold differently: the channel primary keys
+ * and the phone its WhatsApp or SMS channel locks. Keyed by the name warnings use.
+ */
+function exclusiveValuesOf(contact: Contact): Record<string, string | undefined> {
   return {
     line_uid: contact.line?.uid,
-    'EDM email': contact.edm?.email,
+    [LOCKED_EMAIL]: contact.edm?.email,
     WhatsApp_mobile: contact.whatsapp?.mobile,
     'SMS phone': contact.sms?.phone,
+    [LOCKED_PHONE]: lockedPhoneOf(contact),
   };
 }
 
 /**
- * The first channel primary key that two of the contacts hold with different values, or undefined when they
- * may be merged.
+ * The first exclusive value (a channel primary key, or the locked phone) that two of the contacts — or a
+ * contact and `required` — hold differently; undefined when they may be merged.
  *
  * @example
  * conflictingChannelKey([withLine('U1…'), withLine('U2…')]); // 'line_uid'
+ * conflictingChannelKey([withWhatsapp('+886912…')], { [LOCKED_PHONE]: '+886922…' }); // LOCKED_PHONE
  */
-export function conflictingChannelKey(contacts: readonly Contact[]): string | undefined {
-  const values = new Map<string, string>();
+export function conflictingChannelKey(
+  contacts: readonly Contact[],
+  required: Readonly<Record<string, string>> = {},
+): string | undefined {
+  const values = new Map<string, string>(Object.entries(required));
   for (const contact of contacts) {
-    for (const [field, value] of Object.entries(channelKeysOf(contact))) {
+    for (const [field, value] of Object.entries(exclusiveValuesOf(contact))) {
       if (value === undefined) continue;
       const seen = values.get(field);
       if (seen !== undefined && seen !== value) return field;

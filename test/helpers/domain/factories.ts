@@ -19,6 +19,33 @@ export const IMPORT_ID = 'acme.0123456789abcdef01234567';
 /** The clock every domain test uses: 2024-06-01 12:00 in Taipei. */
 export const NOW = new Date('2024-06-01T04:00:00.000Z');
 
+/** Every column of each channel's template, in the order of RULES §3 (an independent copy of the spec). */
+export const TEMPLATES = {
+  line: ['line_uid', 'phone', 'customer_id', 'name', 'email', 'note', 'tags'],
+  edm: [
+    'email',
+    'messaging_status',
+    'display_name',
+    'gender',
+    'customer_id',
+    'mobile',
+    'birthday',
+    'tag',
+    'consent_source',
+    'consent_at',
+  ],
+  whatsapp: [
+    'WhatsApp_mobile',
+    'messaging_status',
+    'display_name',
+    'gender',
+    'customer_id',
+    'email',
+    'birthday',
+    'tag',
+  ],
+} as const satisfies Record<Channel, readonly string[]>;
+
 /** A LINE UID built from a small number, e.g. lineUid(1) → 'U000…001'. */
 export function lineUid(n: number): string {
   return `U${n.toString(16).padStart(32, '0')}`;

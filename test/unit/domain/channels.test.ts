@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   allowedKeys,
+  CHANNEL_COLUMNS,
   isIssue,
   keyColumn,
   parseObjectKey,
   requiredColumns,
 } from '../../../shared/domain/channels.js';
 import type { Channel, KeyName } from '../../../shared/domain/model.js';
+import { TEMPLATES } from '../../helpers/domain/factories.js';
 
 describe('RULES §1 Where an import comes from', () => {
   it.each([
@@ -61,6 +63,12 @@ describe('RULES §1 Where an import comes from', () => {
     ['whatsapp', ['phone', 'email', 'customer_id']],
   ] as const)('allows for %s the keys %o', (channel, keys) => {
     expect(allowedKeys(channel)).toEqual(keys);
+  });
+});
+
+describe('RULES §3 Fields per channel: the templates', () => {
+  it.each(['line', 'edm', 'whatsapp'] as const)('names the %s columns exactly as RULES §3', (channel) => {
+    expect(CHANNEL_COLUMNS[channel].map((spec) => spec.column)).toEqual(TEMPLATES[channel]);
   });
 });
 

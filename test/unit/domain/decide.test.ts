@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type Plan } from '../../../shared/domain/decide.js';
-import type { Contact, Identity } from '../../../shared/domain/model.js';
+import { type Candidates, decide, type Plan } from '../../../shared/domain/decide.js';
+import type { Channel, Contact, EdmStatus, Identity, RowInput } from '../../../shared/domain/model.js';
 import { candidates, contact, context, IMPORT_ID, lineUid, row } from '../../helpers/domain/factories.js';
 
 const PHONE = '+886912345678';
@@ -13,6 +13,20 @@ function updated(plan: Plan) {
 }
 const codes = (plan: Plan) => plan.warnings.map((w) => w.code);
 const entry = (identity: Identity, contacts: Contact[]) => ({ identity, contacts });
+const EDM_ADDRESS = 'a@example.com';
+/** An EDM contact: its EDM address is its email. */
+const edmContact = (id: number, status: EdmStatus, overrides: Partial<Contact> = {}) =>
+  contact(id, { email: EDM_ADDRESS, edm: { email: EDM_ADDRESS, status }, ...overrides });
+/** An EDM row keyed by its address. */
+const edmRow = (status: EdmStatus, overrides: Partial<RowInput> = {}) =>
+  row({ key: { name: 'email', value: EDM_ADDRESS }, edm: { email: EDM_ADDRESS, status }, ...overrides });
+/** Decides a row in a channel, given the key's holders and the other identities' holders. */
+const run = (
+  input: RowInput,
+  channel: Channel,
+  byKey: Contact[],
+  byIdentity: Candidates['byIdentity'] = [],
+) => decide(input, candidates(byKey, byIdentity), context(channel));
 
 describe('RULES §4 Key Value: the key matches one contact', () => {
   it.each([
@@ -67,11 +81,7 @@ describe('RULES §4 Key Value: the key matches one contact', () => {
     const stored = contact(1, { version: 7 });
 
     const plan = updated(
-      decide(
-        row({ key: { name: 'customer_id', value: 'C1' }, profile: { name: 'A' } }),
-        candidates([stored]),
-        context('line'),
-      ),
+      run(row({ key: { name: 'customer_id', value: 'C1' }, profile: { name: 'A' } }), 'line', [stored]),
     );
 
     expect(plan.contact.version).toBe(7);
@@ -88,7 +98,7 @@ describe('RULES §4 Key Value: the key matches one contact', () => {
     });
 
     // Act
-    const plan = decide(input, candidates([stored]), context('line'));
+    const plan = run(input, 'line', [stored]);
 
     // Assess
     expect(plan).toEqual({ outcome: 'unchanged', contactId: 'c-01', warnings: [] });
@@ -101,11 +111,7 @@ describe('RULES §4 Key Value: the key matches one contact', () => {
 
     // Act
     const plan = updated(
-      decide(
-        input,
-        candidates([keyContact], [entry({ type: 'line_uid', value: lineUid(9) }, [])]),
-        context('line'),
-      ),
+      run(input, 'line', [keyContact], [entry({ type: 'line_uid', value: lineUid(9) }, [])]),
     );
 
     // Assess
@@ -147,11 +153,7 @@ describe('RULES §4 Key Value: the key matches several contacts', () => {
     const b = contact(1, { contactId: 'c-b', phone: PHONE });
 
     const plan = updated(
-      decide(
-        row({ key: { name: 'phone', value: PHONE }, profile: { name: 'N' } }),
-        candidates([b, a]),
-        context('line'),
-      ),
+      run(row({ key: { name: 'phone', value: PHONE }, profile: { name: 'N' } }), 'line', [b, a]),
     );
 
     expect(plan.contact.contactId).toBe('c-b');
@@ -161,11 +163,7 @@ describe('RULES §4 Key Value: the key matches several contacts', () => {
     const only = contact(1, { phone: PHONE });
 
     const plan = updated(
-      decide(
-        row({ key: { name: 'phone', value: PHONE }, profile: { name: 'N' } }),
-        candidates([only, only]),
-        context('line'),
-      ),
+      run(row({ key: { name: 'phone', value: PHONE }, profile: { name: 'N' } }), 'line', [only, only]),
     );
 
     expect(codes(plan)).toEqual([]);
@@ -182,11 +180,7 @@ describe('RULES §4 Key Value: the key matches several contacts', () => {
 
     // Act
     const plan = updated(
-      decide(
-        input,
-        candidates([parent, child], [entry({ type: 'whatsapp', value: PHONE }, [parent])]),
-        context('whatsapp'),
-      ),
+      run(input, 'whatsapp', [parent, child], [entry({ type: 'whatsapp', value: PHONE }, [parent])]),
     );
 
     // Assess
@@ -278,7 +272,7 @@ describe('RULES §4 Key Value: the key matches none', () => {
     });
 
     // Act
-    const plan = updated(decide(input, candidates([]), context('whatsapp')));
+    const plan = updated(run(input, 'whatsapp', []));
 
     // Assess
     expect(plan.contact).toEqual({
@@ -323,10 +317,10 @@ describe('RULES §4 Key Value: the key matches none', () => {
   it('carries the row’s validation warnings into the plan', () => {
     const recovered = { code: 'LEADING_ZERO_RECOVERED', message: 'm' };
 
-    const plan = decide(
+    const plan = run(
       row({ key: { name: 'phone', value: PHONE }, profile: { phone: PHONE }, warnings: [recovered] }),
-      candidates([]),
-      context('line'),
+      'line',
+      [],
     );
 
     expect(plan.warnings).toEqual([recovered]);
@@ -386,7 +380,7 @@ describe('RULES §4 Key Value: a channel primary key in the row differs from the
       edm: { email: 'new@example.com', status: 'subscribed' },
     });
 
-    const plan = updated(decide(input, candidates([stored]), context('edm')));
+    const plan = updated(run(input, 'edm', [stored]));
 
     expect(plan.contact.edm).toEqual({ email: 'new@example.com', status: 'subscribed' });
     expect(plan.contact.email).toBe('new@example.com');
@@ -400,7 +394,7 @@ describe('RULES §4 Key Value: a channel primary key in the row differs from the
       profile: { name: 'N' },
     });
 
-    const plan = updated(decide(input, candidates([stored]), context('whatsapp')));
+    const plan = updated(run(input, 'whatsapp', [stored]));
 
     expect(plan.contact).toEqual({ ...stored, name: 'N' });
     expect(plan.warnings[0]?.message).toContain('locked by its SMS channel');
@@ -413,7 +407,7 @@ describe('RULES §4 Key Value: a channel primary key in the row differs from the
       whatsapp: { mobile: PHONE, status: 'opted_in' },
     });
 
-    const plan = updated(decide(input, candidates([stored]), context('whatsapp')));
+    const plan = updated(run(input, 'whatsapp', [stored]));
 
     expect(plan.contact.whatsapp).toEqual({ mobile: PHONE, status: 'opted_in' });
   });
@@ -435,11 +429,7 @@ describe('RULES §3 Blank cells never overwrite; tags merge', () => {
     });
 
     // Act
-    const plan = decide(
-      row({ key: { name: 'customer_id', value: 'C1' } }),
-      candidates([stored]),
-      context('line'),
-    );
+    const plan = run(row({ key: { name: 'customer_id', value: 'C1' } }), 'line', [stored]);
 
     // Assess
     expect(plan).toEqual({ outcome: 'unchanged', contactId: 'c-01', warnings: [] });
@@ -472,7 +462,7 @@ describe('RULES §3 Blank cells never overwrite; tags merge', () => {
     });
 
     // Act
-    const plan = updated(decide(input, candidates([stored]), context('line')));
+    const plan = updated(run(input, 'line', [stored]));
 
     // Assess
     expect(plan.contact).toEqual({
@@ -492,11 +482,7 @@ describe('RULES §3 Blank cells never overwrite; tags merge', () => {
     const stored = contact(1, { customerId: 'C1', tags: ['VIP', '台北'] });
 
     const plan = updated(
-      decide(
-        row({ key: { name: 'customer_id', value: 'C1' }, tags: ['新客', 'VIP'] }),
-        candidates([stored]),
-        context('line'),
-      ),
+      run(row({ key: { name: 'customer_id', value: 'C1' }, tags: ['新客', 'VIP'] }), 'line', [stored]),
     );
 
     expect(plan.contact.tags).toEqual(['VIP', '台北', '新客']);
@@ -512,10 +498,10 @@ describe('RULES §3 Locked email and phone', () => {
       edm: { email: 'a@example.com', status: 'subscribed' },
     });
 
-    const plan = decide(
+    const plan = run(
       row({ key: { name: 'customer_id', value: 'C1' }, profile: { email: 'b@example.com' } }),
-      candidates([stored]),
-      context('line'),
+      'line',
+      [stored],
     );
 
     expect(plan.outcome).toBe('unchanged');
@@ -529,10 +515,10 @@ describe('RULES §3 Locked email and phone', () => {
       edm: { email: 'a@example.com', status: 'subscribed' },
     });
 
-    const plan = decide(
+    const plan = run(
       row({ key: { name: 'customer_id', value: 'C1' }, profile: { email: 'a@example.com' } }),
-      candidates([stored]),
-      context('whatsapp'),
+      'whatsapp',
+      [stored],
     );
 
     expect(plan).toEqual({ outcome: 'unchanged', contactId: 'c-01', warnings: [] });
@@ -566,11 +552,9 @@ describe('RULES §3 Locked email and phone', () => {
   it('accepts a phone equal to the locked number without a warning', () => {
     const stored = contact(1, { customerId: 'C1', phone: PHONE, sms: { phone: PHONE } });
 
-    const plan = decide(
-      row({ key: { name: 'customer_id', value: 'C1' }, profile: { phone: PHONE } }),
-      candidates([stored]),
-      context('line'),
-    );
+    const plan = run(row({ key: { name: 'customer_id', value: 'C1' }, profile: { phone: PHONE } }), 'line', [
+      stored,
+    ]);
 
     expect(plan).toEqual({ outcome: 'unchanged', contactId: 'c-01', warnings: [] });
   });
@@ -579,10 +563,10 @@ describe('RULES §3 Locked email and phone', () => {
     const stored = contact(1, { customerId: 'C1', phone: OTHER_PHONE });
 
     const plan = updated(
-      decide(
+      run(
         row({ key: { name: 'customer_id', value: 'C1' }, whatsapp: { mobile: PHONE, status: 'opted_in' } }),
-        candidates([stored]),
-        context('whatsapp'),
+        'whatsapp',
+        [stored],
       ),
     );
 
@@ -591,20 +575,13 @@ describe('RULES §3 Locked email and phone', () => {
 });
 
 describe('RULES §5 Status rules', () => {
-  const edmContact = (status: 'subscribed' | 'unsubscribed' | 'hard_bounce' | 'spam_report') =>
-    contact(1, { email: 'a@example.com', edm: { email: 'a@example.com', status } });
-  const edmRow = (status: 'subscribed' | 'unsubscribed' | 'hard_bounce' | 'spam_report') =>
-    row({
-      key: { name: 'email', value: 'a@example.com' },
-      edm: { email: 'a@example.com', status },
-      profile: { name: 'New' },
-    });
-
   it.each(['unsubscribed', 'hard_bounce', 'spam_report'] as const)(
     'never moves an EDM contact from %s to subscribed; the rest applies, with a warning',
     (status) => {
       // Act
-      const plan = updated(decide(edmRow('subscribed'), candidates([edmContact(status)]), context('edm')));
+      const plan = updated(
+        run(edmRow('subscribed', { profile: { name: 'New' } }), 'edm', [edmContact(1, status)]),
+      );
 
       // Assess
       expect(plan.contact.edm?.status).toBe(status);
@@ -623,7 +600,7 @@ describe('RULES §5 Status rules', () => {
     ['spam_report', 'unsubscribed'],
     ['unsubscribed', 'spam_report'],
   ] as const)('allows the EDM transition %s → %s', (from, to) => {
-    const plan = updated(decide(edmRow(to), candidates([edmContact(from)]), context('edm')));
+    const plan = updated(run(edmRow(to, { profile: { name: 'New' } }), 'edm', [edmContact(1, from)]));
 
     expect(plan.contact.edm?.status).toBe(to);
     expect(plan.warnings).toEqual([]);
@@ -646,7 +623,7 @@ describe('RULES §5 Status rules', () => {
     });
 
     // Act
-    const plan = updated(decide(input, candidates([stored]), context('edm')));
+    const plan = updated(run(input, 'edm', [stored]));
 
     // Assess
     expect(plan.contact.edm).toEqual({
@@ -672,7 +649,7 @@ describe('RULES §5 Status rules', () => {
       edm: { email: 'a@example.com', status: 'subscribed' },
     });
 
-    expect(decide(input, candidates([stored]), context('edm')).outcome).toBe('unchanged');
+    expect(run(input, 'edm', [stored]).outcome).toBe('unchanged');
   });
 
   it.each([
@@ -686,7 +663,7 @@ describe('RULES §5 Status rules', () => {
     const input = row({ key: { name: 'phone', value: PHONE }, whatsapp: { mobile: PHONE, status: to } });
 
     // Act
-    const plan = updated(decide(input, candidates([stored]), context('whatsapp')));
+    const plan = updated(run(input, 'whatsapp', [stored]));
 
     // Assess
     expect(plan.contact.whatsapp).toEqual({ mobile: PHONE, status: to });
@@ -699,7 +676,7 @@ describe('RULES §5 Status rules', () => {
       whatsapp: { mobile: PHONE, status: 'opted_in' },
     });
 
-    expect(decide(input, candidates([stored]), context('whatsapp')).outcome).toBe('unchanged');
+    expect(run(input, 'whatsapp', [stored]).outcome).toBe('unchanged');
   });
 });
 
@@ -714,13 +691,7 @@ describe('RULES §6 Profile unification', () => {
     });
 
     // Act
-    const plan = updated(
-      decide(
-        input,
-        candidates([], [entry({ type: 'customer_id', value: 'C1' }, [lineContact])]),
-        context('edm'),
-      ),
-    );
+    const plan = updated(run(input, 'edm', [], [entry({ type: 'customer_id', value: 'C1' }, [lineContact])]));
 
     // Assess
     expect(plan.outcome).toBe('updated');
@@ -762,16 +733,14 @@ describe('RULES §6 Profile unification', () => {
 
     // Act
     const plan = updated(
-      decide(
+      run(
         input,
-        candidates(
-          [second],
-          [
-            entry({ type: 'line_uid', value: lineUid(1) }, [first]),
-            entry({ type: 'customer_id', value: 'C3' }, [third]),
-          ],
-        ),
-        context('line'),
+        'line',
+        [second],
+        [
+          entry({ type: 'line_uid', value: lineUid(1) }, [first]),
+          entry({ type: 'customer_id', value: 'C3' }, [third]),
+        ],
       ),
     );
 
@@ -826,24 +795,11 @@ describe('RULES §6 Profile unification', () => {
   it('keeps EDM irreversibility across a merge', () => {
     // Prepare
     const first = contact(1, { customerId: 'C1' });
-    const second = contact(2, {
-      email: 'a@example.com',
-      edm: { email: 'a@example.com', status: 'hard_bounce' },
-    });
-    const input = row({
-      key: { name: 'email', value: 'a@example.com' },
-      edm: { email: 'a@example.com', status: 'subscribed' },
-      profile: { customerId: 'C1' },
-    });
+    const second = edmContact(2, 'hard_bounce');
+    const input = edmRow('subscribed', { profile: { customerId: 'C1' } });
 
     // Act
-    const plan = updated(
-      decide(
-        input,
-        candidates([second], [entry({ type: 'customer_id', value: 'C1' }, [first])]),
-        context('edm'),
-      ),
-    );
+    const plan = updated(run(input, 'edm', [second], [entry({ type: 'customer_id', value: 'C1' }, [first])]));
 
     // Assess
     expect(plan.contact.contactId).toBe('c-01');
@@ -877,11 +833,7 @@ describe('RULES §6 Profile unification', () => {
 
       // Act
       const plan = updated(
-        decide(
-          input,
-          candidates([keyContact], [entry({ type: 'email', value: 'z@x.com' }, [other])]),
-          context('line'),
-        ),
+        run(input, 'line', [keyContact], [entry({ type: 'email', value: 'z@x.com' }, [other])]),
       );
 
       // Assess
@@ -913,11 +865,7 @@ describe('RULES §6 Profile unification', () => {
 
     // Act
     const plan = updated(
-      decide(
-        input,
-        candidates([keyContact], [entry({ type: 'line_uid', value: lineUid(1) }, [holder])]),
-        context('line'),
-      ),
+      run(input, 'line', [keyContact], [entry({ type: 'line_uid', value: lineUid(1) }, [holder])]),
     );
 
     // Assess
@@ -969,13 +917,11 @@ describe('RULES §6 Profile unification', () => {
     });
 
     // Act
-    const plan = decide(
+    const plan = run(
       input,
-      candidates(
-        [],
-        [entry({ type: 'customer_id', value: 'C1' }, [a]), entry({ type: 'email', value: 'a@x.com' }, [b])],
-      ),
-      context('line'),
+      'line',
+      [],
+      [entry({ type: 'customer_id', value: 'C1' }, [a]), entry({ type: 'email', value: 'a@x.com' }, [b])],
     );
 
     // Assess
@@ -994,13 +940,7 @@ describe('RULES §6 Profile unification', () => {
     });
 
     // Act
-    const plan = updated(
-      decide(
-        input,
-        candidates([], [entry({ type: 'phone', value: PHONE }, [parent, child])]),
-        context('line'),
-      ),
-    );
+    const plan = updated(run(input, 'line', [], [entry({ type: 'phone', value: PHONE }, [parent, child])]));
 
     // Assess
     expect(plan.outcome).toBe('created');
@@ -1016,9 +956,7 @@ describe('RULES §6 Profile unification', () => {
       profile: { email: 'a@x.com', phone: PHONE },
     });
 
-    const plan = updated(
-      decide(input, candidates([], [entry({ type: 'phone', value: PHONE }, [holder])]), context('line')),
-    );
+    const plan = updated(run(input, 'line', [], [entry({ type: 'phone', value: PHONE }, [holder])]));
 
     expect(plan.outcome).toBe('updated');
     expect(plan.contact).toEqual({ ...holder, email: 'a@x.com' });
@@ -1032,11 +970,7 @@ describe('RULES §6 Profile unification', () => {
 
     // Act
     const plan = updated(
-      decide(
-        input,
-        candidates([older, latest], [entry({ type: 'email', value: 'a@x.com' }, [older])]),
-        context('line'),
-      ),
+      run(input, 'line', [older, latest], [entry({ type: 'email', value: 'a@x.com' }, [older])]),
     );
 
     // Assess
@@ -1044,16 +978,151 @@ describe('RULES §6 Profile unification', () => {
     expect(plan.merged).toEqual([]);
   });
 
+  it('merges nothing when several contacts share the key value', () => {
+    // Prepare: the key (a shared phone) picks c-03; the row's customer_id points to c-01.
+    const byCustomerId = contact(1, { customerId: 'C1' });
+    const sharing = [contact(2, { phone: PHONE }), contact(3, { phone: PHONE })];
+    const input = row({ key: { name: 'phone', value: PHONE }, profile: { phone: PHONE, customerId: 'C1' } });
+
+    // Act
+    const plan = updated(
+      run(input, 'line', sharing, [entry({ type: 'customer_id', value: 'C1' }, [byCustomerId])]),
+    );
+
+    // Assess
+    expect(plan.contact.contactId).toBe('c-03');
+    expect(plan.merged).toEqual([]);
+    expect(codes(plan)).toEqual(['KEY_MATCHED_SEVERAL']);
+  });
+
+  it.each([
+    [
+      'phone',
+      row({ key: { name: 'phone', value: PHONE }, profile: { phone: PHONE, customerId: 'C1' } }),
+      contact(2, { phone: PHONE }),
+      { whatsapp: { mobile: OTHER_PHONE, status: 'opted_in' as const }, phone: OTHER_PHONE },
+      'phone (locked by a WhatsApp or SMS channel)',
+    ],
+    [
+      'email',
+      row({ key: { name: 'email', value: 'a@x.com' }, profile: { email: 'a@x.com', customerId: 'C1' } }),
+      contact(2, { email: 'a@x.com' }),
+      { edm: { email: 'b@x.com', status: 'subscribed' as const }, email: 'b@x.com' },
+      'EDM email',
+    ],
+  ])(
+    'keeps apart a contact whose lock would replace the %s the key names',
+    (_key, input, keyContact, lock, field) => {
+      // Prepare
+      const locked = contact(1, { customerId: 'C1', ...lock });
+
+      // Act
+      const plan = updated(
+        run(input, 'line', [keyContact], [entry({ type: 'customer_id', value: 'C1' }, [locked])]),
+      );
+
+      // Assess
+      expect(plan.contact.contactId).toBe('c-02');
+      expect(plan.merged).toEqual([]);
+      expect(plan.warnings[0]?.message).toContain(`"c-01", which holds a different ${field}`);
+    },
+  );
+
+  it('names every contact kept apart', () => {
+    // Prepare
+    const keyContact = contact(3, { customerId: 'C1', line: { uid: lineUid(3) } });
+    const a = contact(1, { email: 'a@x.com', line: { uid: lineUid(1) } });
+    const b = contact(2, { email: 'a@x.com', line: { uid: lineUid(2) } });
+    const input = row({ key: { name: 'customer_id', value: 'C1' }, profile: { email: 'a@x.com' } });
+
+    // Act
+    const plan = updated(
+      run(input, 'line', [keyContact], [entry({ type: 'email', value: 'a@x.com' }, [a, b])]),
+    );
+
+    // Assess
+    expect(plan.warnings[0]?.message).toContain('"c-01", "c-02", which hold a different line_uid');
+  });
+
+  it('unifies nothing through a phone the contact cannot take (its WhatsApp number is another)', () => {
+    // Prepare
+    const keyContact = contact(2, {
+      customerId: 'C1',
+      phone: OTHER_PHONE,
+      whatsapp: { mobile: OTHER_PHONE, status: 'opted_in' },
+    });
+    const phoneHolder = contact(1, { phone: PHONE });
+    const input = row({ key: { name: 'customer_id', value: 'C1' }, profile: { phone: PHONE } });
+
+    // Act
+    const plan = run(input, 'line', [keyContact], [entry({ type: 'phone', value: PHONE }, [phoneHolder])]);
+
+    // Assess
+    expect(plan.outcome).toBe('unchanged');
+    expect(codes(plan)).toEqual(['PHONE_LOCKED']);
+  });
+
+  it('unifies through a phone equal to the number the contact locks', () => {
+    // Prepare
+    const keyContact = contact(2, { customerId: 'C1', phone: PHONE, sms: { phone: PHONE } });
+    const phoneHolder = contact(1, { phone: PHONE, name: 'Holder' });
+    const input = row({
+      key: { name: 'customer_id', value: 'C1' },
+      whatsapp: { mobile: PHONE, status: 'opted_in' },
+    });
+
+    // Act
+    const plan = updated(
+      run(
+        input,
+        'whatsapp',
+        [keyContact],
+        [
+          entry({ type: 'phone', value: PHONE }, [phoneHolder]),
+          entry({ type: 'whatsapp', value: PHONE }, []),
+        ],
+      ),
+    );
+
+    // Assess
+    expect(plan.contact.contactId).toBe('c-01');
+    expect(plan.contact).toMatchObject({
+      name: 'Holder',
+      customerId: 'C1',
+      sms: { phone: PHONE },
+      whatsapp: { mobile: PHONE, status: 'opted_in' },
+    });
+  });
+
+  it('creates when the row’s phone is held by nobody', () => {
+    const input = row({
+      key: { name: 'email', value: 'a@x.com' },
+      profile: { email: 'a@x.com', phone: PHONE },
+    });
+
+    const plan = run(input, 'line', [], [entry({ type: 'phone', value: PHONE }, [])]);
+
+    expect(plan.outcome).toBe('created');
+  });
+
+  it('updates the key’s contact alone when the other identifiers find it again', () => {
+    const stored = edmContact(1, 'subscribed', { customerId: 'C1' });
+    const input = edmRow('unsubscribed', { profile: { customerId: 'C1' } });
+
+    const plan = updated(
+      run(input, 'edm', [stored], [entry({ type: 'customer_id', value: 'C1' }, [stored])]),
+    );
+
+    expect(plan.merged).toEqual([]);
+    expect(plan.contact.edm?.status).toBe('unsubscribed');
+  });
+
   it('ignores an entry for the key’s own identity', () => {
     const stored = contact(1, { email: 'a@x.com' });
     const stranger = contact(2, { email: 'a@x.com' });
     const input = row({ key: { name: 'email', value: 'a@x.com' }, profile: { email: 'a@x.com' } });
 
-    const plan = decide(
-      input,
-      candidates([stored], [entry({ type: 'email', value: 'a@x.com' }, [stranger])]),
-      context('line'),
-    );
+    const plan = run(input, 'line', [stored], [entry({ type: 'email', value: 'a@x.com' }, [stranger])]);
 
     expect(plan).toEqual({ outcome: 'unchanged', contactId: 'c-01', warnings: [] });
   });

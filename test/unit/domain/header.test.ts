@@ -2,50 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { isIssue } from '../../../shared/domain/channels.js';
 import { cleanHeaderName, editDistance, mapHeader } from '../../../shared/domain/header.js';
 import type { CustomFieldDefinition } from '../../../shared/domain/model.js';
+import { TEMPLATES } from '../../helpers/domain/factories.js';
 
 const VIP: CustomFieldDefinition = { name: 'vip_level', type: 'select', options: ['gold', 'silver'] };
 
 describe('RULES §2 Header', () => {
   it('maps every system column of each channel to its field', () => {
     // Act
-    const line = mapHeader(
-      ['line_uid', 'phone', 'customer_id', 'name', 'email', 'note', 'tags'],
-      'line',
-      'line_uid',
-      [],
-    );
-    const edm = mapHeader(
-      [
-        'email',
-        'messaging_status',
-        'display_name',
-        'gender',
-        'customer_id',
-        'mobile',
-        'birthday',
-        'tag',
-        'consent_source',
-        'consent_at',
-      ],
-      'edm',
-      'email',
-      [],
-    );
-    const whatsapp = mapHeader(
-      [
-        'WhatsApp_mobile',
-        'messaging_status',
-        'display_name',
-        'gender',
-        'customer_id',
-        'email',
-        'birthday',
-        'tag',
-      ],
-      'whatsapp',
-      'phone',
-      [],
-    );
+    const line = mapHeader(TEMPLATES.line, 'line', 'line_uid', []);
+    const edm = mapHeader(TEMPLATES.edm, 'edm', 'email', []);
+    const whatsapp = mapHeader(TEMPLATES.whatsapp, 'whatsapp', 'phone', []);
 
     // Assess
     for (const mapped of [line, edm, whatsapp]) {

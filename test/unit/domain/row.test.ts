@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRowValidator } from '../../../shared/domain/row.js';
-import { lineUid, mapping, NOW, validator } from '../../helpers/domain/factories.js';
+import { lineUid, mapping, NOW, TEMPLATES, validator } from '../../helpers/domain/factories.js';
 
-const LINE_HEADER = ['line_uid', 'phone', 'customer_id', 'name', 'email', 'note', 'tags'];
-const EDM_HEADER = [
-  'email',
-  'messaging_status',
-  'display_name',
-  'gender',
-  'customer_id',
-  'mobile',
-  'birthday',
-  'tag',
-  'consent_source',
-  'consent_at',
-];
-const WHATSAPP_HEADER = [
-  'WhatsApp_mobile',
-  'messaging_status',
-  'display_name',
-  'gender',
-  'customer_id',
-  'email',
-  'birthday',
-  'tag',
-];
+const { line: LINE_HEADER, edm: EDM_HEADER, whatsapp: WHATSAPP_HEADER } = TEMPLATES;
 
 describe('RULES §3 Fields per channel', () => {
   it('normalises every LINE column', () => {
