@@ -100,8 +100,11 @@ export interface Runner {
    * running, twice in a row; rejects with RunnerTimeoutError after `timeoutMs`.
    */
   idle(opts?: { readonly timeoutMs?: number }): Promise<void>;
-  /** Runs the sweeper once now (also what the timer does). */
-  sweep(): Promise<void>;
+  /**
+   * Runs the sweeper once, as the schedule does; `at` is the event's time (default now), so a test can fire
+   * the schedule as it would run after the stall time without waiting for it.
+   */
+  sweep(at?: Date): Promise<void>;
   readonly stats: RunnerStats;
 }
 
@@ -312,7 +315,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   }
 
   let sweeping: Promise<void> | undefined;
-  function sweep(): Promise<void> {
+  function sweep(at: Date = new Date()): Promise<void> {
     sweeping ??= (async () => {
       inFlight += 1;
       try {
@@ -322,7 +325,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
           'detail-type': 'Scheduled Event',
           source: 'aws.events',
           account: '000000000000',
-          time: new Date().toISOString(),
+          time: at.toISOString(),
           region,
           resources: [],
           detail: {},
