@@ -3,6 +3,7 @@ import { failureLines } from '../../../cli/commands/demo.js';
 import { exitCodeFor } from '../../../cli/commands/imports.js';
 import { csvLine, parseFieldDefinition, templateHeader } from '../../../cli/commands/workspace.js';
 import { displayPath } from '../../../cli/format.js';
+import { CHANNEL_COLUMNS } from '../../../shared/domain/channels.js';
 
 describe('Function: exitCodeFor', () => {
   it.each([
@@ -49,16 +50,7 @@ describe('Function: failureLines', () => {
 describe('Function: templateHeader', () => {
   it("lists the channel's system columns in template order, then the custom fields", () => {
     expect(templateHeader('edm', [{ name: '會員等級', type: 'text' }])).toEqual([
-      'email',
-      'messaging_status',
-      'display_name',
-      'gender',
-      'customer_id',
-      'mobile',
-      'birthday',
-      'tag',
-      'consent_source',
-      'consent_at',
+      ...CHANNEL_COLUMNS.edm.map((spec) => spec.column),
       '會員等級',
     ]);
   });
