@@ -1,0 +1,76 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { expectOneNotification, expectRowsAddUp } from '../../helpers/e2e/expect.js';
+import { type Upload, usePipeline } from '../../helpers/e2e/pipeline.js';
+
+const pipeline = usePipeline();
+
+/** The ObjectCreated notification S3 sends for an upload (what a second, duplicate delivery carries). */
+async function deliverAgain(upload: Upload): Promise<void> {
+  const record = {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    eventName: 'ObjectCreated:Put',
+    s3: {
+      bucket: { name: pipeline.env.provisioned.bucket },
+      object: { key: encodeURIComponent(upload.key).replace(/%2F/g, '/'), versionId: upload.versionId },
+    },
+  };
+  await pipeline.env.clients.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: pipeline.env.provisioned.queues.uploads.url,
+      MessageBody: JSON.stringify({ Records: [record] }),
+    }),
+  );
+}
+
+const FILE =
+  'line_uid,name,tags\nU4af4980629a0b0c5e2f0e4c1d2b3a4f5,Ann,vip\nUb1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6,Bo,\n';
+
+describe('End to end: delivery', () => {
+  it('imports an object version once when S3 delivers its event twice', async () => {
+    // Act: one duplicate while the import runs, one after it completed
+    const upload = await pipeline.upload('incoming/twice/line/line_uid/a file.csv', FILE);
+    await deliverAgain(upload);
+    const result = await pipeline.result(upload);
+    await deliverAgain(upload);
+    await pipeline.runner.idle();
+
+    // Assess
+    expectRowsAddUp(result, 2);
+    expect(result.summary.rows).toMatchObject({ created: 2 });
+    expectOneNotification(await pipeline.notifications(), result, 'succeeded');
+    const contacts = await pipeline.liveContacts('twice');
+    expect(contacts.map((c) => [c.name, c.version]).sort()).toEqual([
+      ['Ann', 1],
+      ['Bo', 1],
+    ]);
+  });
+
+  it('treats the same file uploaded again as a new import whose rows are all unchanged, writing no contact', async () => {
+    // Prepare
+    const first = await pipeline.result(await pipeline.upload('incoming/again/line/line_uid/a.csv', FILE));
+    expectOneNotification(await pipeline.notifications(), first, 'succeeded');
+    const before = await pipeline.liveContacts('again');
+
+    // Act
+    const second = await pipeline.upload('incoming/again/line/line_uid/a.csv', FILE);
+    const result = await pipeline.result(second);
+
+    // Assess
+    expect(result.summary.importId).not.toBe(first.summary.importId);
+    expectRowsAddUp(result, 2);
+    expect(result.summary.rows).toEqual({
+      total: 2,
+      created: 0,
+      updated: 0,
+      unchanged: 2,
+      skipped: 0,
+      failed: 0,
+    });
+    expectOneNotification(await pipeline.notifications(), result, 'succeeded');
+    const sortById = (a: { contactId: string }, b: { contactId: string }) =>
+      a.contactId.localeCompare(b.contactId);
+    expect((await pipeline.liveContacts('again')).sort(sortById)).toEqual(before.sort(sortById));
+  });
+});
