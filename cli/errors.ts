@@ -30,7 +30,9 @@ export class MissingComponentError extends Error {
 /** The import id given to `status` or `report` is unknown to the ledger. */
 export class ImportNotFoundError extends Error {
   constructor(importId: string) {
-    super(`no import "${importId}" was found: check the id printed by submit (and --local/--aws)`);
+    super(
+      `no import "${importId}" was found: check the id printed by submit (and --local/--aws); a file just uploaded shows up within seconds`,
+    );
     this.name = 'ImportNotFoundError';
   }
 }

@@ -216,7 +216,7 @@ describe('Command: status', () => {
 
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `error: no import "${WS}.000000000000000000000000" was found: check the id printed by submit (and --local/--aws)\n`,
+      `error: no import "${WS}.000000000000000000000000" was found: check the id printed by submit (and --local/--aws); a file just uploaded shows up within seconds\n`,
     );
   });
 });
