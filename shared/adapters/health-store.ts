@@ -4,10 +4,10 @@
  * | item | pk | sk | attributes |
  * | --- | --- | --- | --- |
  * | hourly bucket | `<ws>#HEALTH` | `H#<yyyy-mm-ddThh>` | `sends`, `hardBounces`, `complaints` (ADD), `expiresAt` |
- * | event marker | `<ws>#HEALTHEVT#<messageId>#<kind>#<recipient hash>` | `EVT` | `hour`, `expiresAt` |
+ * | event marker | `<ws>#HEALTHEVT#<messageId>#<kind>#<recipients hash>` | `EVT` | `hour`, `expiresAt` |
  * | workspace settings | `<ws>#META` | `SETTINGS` | `flag_edmSendingSuspended`, `edmSuspension`, `edmReinstatement` |
  *
- * A marker and its bucket's increment are written in one transaction, so an SES event delivered twice is
+ * A marker (one per SES event) and its bucket's increment are written in one transaction, so an SES event delivered twice is
  * counted once and a crash never counts half of it. Markers and buckets expire (TTL) two days after their
  * hour: an event older than the 24-hour window is never counted again, so its marker is no longer needed.
  *
@@ -61,9 +61,15 @@ function settingsKey(workspace: string): Key {
   return { pk: `${workspace}#META`, sk: SETTINGS };
 }
 
-/** Keys name the recipient by a hash: item keys show up in consoles and logs, addresses must not. */
+/**
+ * One marker per SES event (message, kind, recipients). Keys name the recipients by a hash: item keys show
+ * up in consoles and logs, addresses must not.
+ */
 function markerKey(workspace: string, o: Observation): Key {
-  const hash = createHash('sha256').update(o.recipient).digest('hex').slice(0, 32);
+  const hash = createHash('sha256')
+    .update([...o.recipients].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 32);
   return { pk: `${workspace}#HEALTHEVT#${o.messageId}#${o.kind}#${hash}`, sk: MARKER_SK };
 }
 
@@ -85,7 +91,7 @@ function recordOf<T>(value: unknown): T | undefined {
 /**
  * @example
  * const health = new DynamoHealthStore(clients.dynamodb, config.resources.tables.contacts.name);
- * await health.count('acme', [{ kind: 'send', messageId, recipient: 'jane@example.com', occurredAt }]);
+ * await health.count('acme', [{ kind: 'send', messageId, recipients: ['jane@example.com'], occurredAt }]);
  */
 export class DynamoHealthStore implements HealthStore {
   private readonly table: DynamoTable;
@@ -95,8 +101,8 @@ export class DynamoHealthStore implements HealthStore {
   }
 
   /**
-   * One transaction per hour and 99 observations: their markers (each on condition that it does not exist)
-   * and one increment of the hour's bucket. When markers exist already, the transaction is cancelled and
+   * One transaction per hour and 99 events: their markers (each on condition that it does not exist) and
+   * one increment of the hour's bucket. When markers exist already, the transaction is cancelled and
    * retried without them.
    */
   async count(workspace: string, observations: readonly Observation[]): Promise<number> {
@@ -124,7 +130,7 @@ export class DynamoHealthStore implements HealthStore {
           [...markers, { Update: this.bucketIncrement(workspace, hour, pending) }],
           `Sending health counts of ${workspace} at ${hour}`,
         );
-        return pending.length;
+        return pending.reduce((sum, o) => sum + o.recipients.length, 0);
       } catch (err) {
         const codes = cancellationCodes(err);
         if (!codes.includes('ConditionalCheckFailed')) throw err;
@@ -146,7 +152,7 @@ export class DynamoHealthStore implements HealthStore {
 
   private bucketIncrement(workspace: string, hour: string, observations: readonly Observation[]) {
     const totals: Record<keyof HealthCounts, number> = { sends: 0, hardBounces: 0, complaints: 0 };
-    for (const o of observations) totals[COUNTERS[o.kind]] += 1;
+    for (const o of observations) totals[COUNTERS[o.kind]] += o.recipients.length;
     const x = new Expression().set('expiresAt', expiresAt(hour));
     for (const [name, value] of Object.entries(totals)) x.add(name, value);
     return { Key: { pk: healthPk(workspace), sk: `${BUCKET_PREFIX}${hour}` }, ...x.buildUpdate() };

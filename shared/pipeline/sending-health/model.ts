@@ -21,13 +21,16 @@ export interface HealthBucket {
   readonly counts: HealthCounts;
 }
 
-/** One recipient of one SES event, counted once however often the event is delivered. */
+/**
+ * One SES event as counted: one per recipient, and once however often the event is delivered (SES sends
+ * one event per message and type for a set of recipients; a redelivery repeats the same set).
+ */
 export interface Observation {
   readonly kind: CountedKind;
   /** SES `mail.messageId`. */
   readonly messageId: string;
-  /** The recipient's address, lower-cased (the store keeps only a hash of it). */
-  readonly recipient: string;
+  /** The recipients' addresses, lower-cased and distinct (the store keeps only a hash of them). */
+  readonly recipients: readonly string[];
   /** When the event happened (it selects the hourly bucket). */
   readonly occurredAt: Date;
 }

@@ -10,8 +10,8 @@ export type NoticeKind = 'suspension' | 'reinstatement';
 
 export interface HealthStore {
   /**
-   * Adds each observation to its workspace's hourly bucket exactly once: an observation already counted
-   * (the same SES event delivered again) is left out. Returns how many were new.
+   * Adds each observation (one per recipient) to its workspace's hourly bucket exactly once: an observation
+   * already counted (the same SES event delivered again) is left out. Returns how many recipients were new.
    */
   count(workspace: string, observations: readonly Observation[]): Promise<number>;
   /** The buckets from `fromHour` to `toHour` (inclusive, `yyyy-mm-ddThh`), read strongly consistent. */

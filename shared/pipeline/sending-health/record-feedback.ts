@@ -157,12 +157,13 @@ async function enforcePolicy(deps: FeedbackDeps, workspace: string, now: Date): 
   return true;
 }
 
-function observationsOf(event: FeedbackEvent, now: Date): Observation[] {
-  if (event.kind === 'ignored' || !isInWindow(event.occurredAt, now)) return [];
+function observationOf(event: FeedbackEvent, now: Date): Observation[] {
+  if (event.kind === 'ignored' || event.recipients.length === 0 || !isInWindow(event.occurredAt, now)) {
+    return [];
+  }
   // An event stamped in the future (clock skew) is counted now.
   const occurredAt = event.occurredAt > now ? now : event.occurredAt;
-  const kind = event.kind;
-  return event.recipients.map((recipient) => ({ kind, messageId: event.messageId, recipient, occurredAt }));
+  return [{ kind: event.kind, messageId: event.messageId, recipients: event.recipients, occurredAt }];
 }
 
 /**
@@ -191,7 +192,7 @@ export async function recordFeedback(
   const byWorkspace = new Map<string, { observations: Observation[]; check: boolean }>();
   for (const event of events) {
     const entry = byWorkspace.get(event.workspace) ?? { observations: [], check: false };
-    entry.observations.push(...observationsOf(event, now));
+    entry.observations.push(...observationOf(event, now));
     entry.check ||= event.kind === 'hard_bounce' || event.kind === 'complaint';
     byWorkspace.set(event.workspace, entry);
   }

@@ -19,8 +19,9 @@ import type { HealthStore } from './ports.js';
 
 export interface HealthDeps {
   readonly health: HealthStore;
+  /** Reads the workspace's flags (`workspaceHealth` only). */
   readonly workspaces: WorkspaceStore;
-  /** The notifications topic (reinstatement only). */
+  /** The notifications topic (`reinstate` only). */
   readonly notifier: Notifier;
   /** @default () => new Date() */
   readonly now?: () => Date;
@@ -85,7 +86,10 @@ function checkText(field: 'reason' | 'actor', value: string): string {
  * const health = await workspaceHealth('acme', deps);
  * // { suspended: false, counts: { sends: 300, hardBounces: 19, complaints: 0 }, bounceRate: 0.0633, … }
  */
-export async function workspaceHealth(workspace: string, deps: HealthDeps): Promise<WorkspaceHealth> {
+export async function workspaceHealth(
+  workspace: string,
+  deps: Pick<HealthDeps, 'health' | 'workspaces' | 'now'>,
+): Promise<WorkspaceHealth> {
   const now = (deps.now ?? (() => new Date()))();
   const [state, settings] = await Promise.all([
     deps.health.state(workspace),
@@ -131,7 +135,7 @@ export async function reinstate(
   workspace: string,
   reason: string,
   actor: string,
-  deps: HealthDeps,
+  deps: Pick<HealthDeps, 'health' | 'notifier' | 'now'>,
 ): Promise<ReinstateResult> {
   const why = checkText('reason', reason);
   const who = checkText('actor', actor);
