@@ -4,10 +4,12 @@
  * to the log file `local up` opened for it. Not meant to be started by hand.
  */
 
+import { createLogger } from '../../shared/adapters/logger.js';
 import { startLocalStack } from './stack.js';
 import { removeState, writeState } from './state.js';
 
 const logFile = process.env.CONTACT_IMPORT_DAEMON_LOG ?? '';
+const logger = createLogger('local-stack');
 
 try {
   const stack = await startLocalStack();
@@ -15,7 +17,7 @@ try {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.error(JSON.stringify({ level: 'INFO', message: 'local stack stopping', signal }));
+    logger.info('local stack stopping', { signal });
     try {
       await stack.stop();
     } finally {
@@ -26,8 +28,10 @@ try {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   writeState(stack.state(logFile));
-  console.error(JSON.stringify({ level: 'INFO', message: 'local stack ready', endpoint: stack.endpoint }));
+  logger.info('local stack ready', { endpoint: stack.endpoint });
 } catch (err) {
+  logger.error('local stack failed to start', { error: err as Error });
+  // Plain text last: `local up` quotes the log's last line to the user.
   console.error(`local stack failed to start: ${(err as Error).message}`);
   process.exit(1);
 }

@@ -5,9 +5,9 @@
  */
 import { type Emulator, startEmulator } from '../../infra/local/emulator.js';
 import { type Provisioned, provision } from '../../infra/local/provision.js';
+import { startRunner } from '../../infra/local/runner.js';
 import { createClients, destroyClients } from '../../shared/adapters/clients.js';
 import { loadConfig } from '../../shared/config.js';
-import { MissingComponentError } from '../errors.js';
 import { localStackEnv } from '../target.js';
 import type { LocalStackState } from './state.js';
 
@@ -17,25 +17,12 @@ export interface LocalStack {
   readonly provisioned: Provisioned;
   /** What a state file would say about this stack (pids, endpoint, resources). */
   state(logFile: string): LocalStackState;
-  /** Resolves when the runner has nothing in flight and the queues look empty. */
-  idle(): Promise<void>;
   /** Stops the runner, then the emulator. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 const STAGE = 'local';
 const REGION = 'ap-northeast-1';
-
-/** The local runner is loaded late: the handlers read their configuration when their modules load. */
-async function loadRunner() {
-  try {
-    return await import('../../infra/local/runner.js');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
-      throw new MissingComponentError('the local runner (infra/local/runner.ts)', err);
-    throw err;
-  }
-}
 
 /**
  * Starts the emulator, provisions it and starts the runner. The process environment is pointed at the
@@ -49,8 +36,8 @@ async function loadRunner() {
 export async function startLocalStack(): Promise<LocalStack> {
   const emulator = await startEmulator();
   try {
+    // Default names only: the state file and every command resolve the local stack's names the same way.
     const bootstrap = loadConfig({
-      ...process.env,
       AWS_ENDPOINT_URL: emulator.endpoint,
       AWS_REGION: REGION,
       STAGE,
@@ -72,7 +59,6 @@ export async function startLocalStack(): Promise<LocalStack> {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
-    const { startRunner } = await loadRunner();
     const runner = await startRunner({ endpoint: emulator.endpoint, provisioned });
     let stopped: Promise<void> | undefined;
     return {
@@ -80,7 +66,6 @@ export async function startLocalStack(): Promise<LocalStack> {
       emulator,
       provisioned,
       state,
-      idle: () => runner.idle(),
       stop() {
         stopped ??= runner.stop().finally(() => emulator.stop());
         return stopped;
