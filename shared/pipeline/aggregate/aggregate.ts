@@ -154,6 +154,64 @@ async function readSweepNote(deps: AggregateDeps, job: ImportJob): Promise<Sweep
   return text === undefined ? null : (JSON.parse(text) as SweepNote);
 }
 
+interface SummaryInputs {
+  readonly job: ImportJob;
+  readonly tally: Tally;
+  readonly problems: readonly string[];
+  readonly riskFlag: boolean;
+  readonly sweep: SweepNote | null;
+  readonly reports: ReportLocations;
+  readonly now: Date;
+}
+
+function summarise({ job, tally, problems, riskFlag, sweep, reports, now }: SummaryInputs): ImportSummary {
+  const rowsCounted = OUTCOMES.reduce((sum, o) => sum + tally.counts[o], 0);
+  const completedAt = job.completedAt ?? now.toISOString();
+  return {
+    importId: job.importId,
+    workspace: job.workspace,
+    channel: job.channel ?? null,
+    key: job.key ?? null,
+    source: { bucket: job.source.bucket, key: job.source.key, versionId: job.source.versionId },
+    encoding: job.encoding ?? null,
+    delimiter: job.delimiter ?? null,
+    outcome: outcomeOf(Boolean(job.rejection), tally.counts),
+    rejection: job.rejection ?? null,
+    timings: {
+      createdAt: job.createdAt,
+      completedAt,
+      durationMs: Date.parse(completedAt) - Date.parse(job.createdAt),
+    },
+    rows: { total: rowsCounted, ...tally.counts },
+    skippedColumns: job.skippedColumns ?? [],
+    warnings: tally.warnings,
+    flags: { whatsappRiskAcceptanceRequired: riskFlag },
+    totalsCheck: {
+      consistent: problems.length === 0,
+      rowsInFile: job.rejection ? rowsCounted : job.rowsTotal,
+      rowsCounted,
+      problems,
+    },
+    sweep,
+    reports,
+  };
+}
+
+/**
+ * Publishes the import's one notification, unless an earlier run claimed it. The URL is signed before the
+ * claim, so only the publish itself (retried by the SDK) stands between a claim and its notification.
+ */
+async function notifyOnce(deps: AggregateDeps, summary: ImportSummary, failuresKey: string, now: Date) {
+  const url = await deps.store.presign(failuresKey, deps.reportUrlExpirySeconds);
+  if (!(await deps.ledger.claimNotification(summary.workspace, summary.importId))) {
+    deps.logger.info('notification already claimed; not publishing again', { importId: summary.importId });
+    return false;
+  }
+  const expiresAt = new Date(now.getTime() + deps.reportUrlExpirySeconds * 1000).toISOString();
+  await deps.notifier.publish(importNotification(summary, { url, expiresAt }));
+  return true;
+}
+
 /**
  * Writes the report of an import, notifies once and completes the job.
  *
@@ -178,7 +236,6 @@ export async function aggregateImport(
   const keys = reportKeys(workspace, importId);
   const tally = await writeRowReports(job, deps.store, keys);
   const problems = checkTotals(job, tally);
-  const rowsCounted = OUTCOMES.reduce((sum, o) => sum + tally.counts[o], 0);
   if (problems.length > 0) {
     deps.logger.error('import totals do not add up', { importId, rowsInFile: job.rowsTotal, problems });
   }
@@ -186,53 +243,20 @@ export async function aggregateImport(
     deps.workspaces.getSettings(workspace),
     readSweepNote(deps, job),
   ]);
-
-  const now = deps.now?.() ?? new Date();
-  const completedAt = job.completedAt ?? now.toISOString();
   const uri = (key: string) => `s3://${deps.bucket}/${key}`;
-  const reports: ReportLocations = {
-    failures: uri(keys.failures),
-    warnings: uri(keys.warnings),
-    summary: uri(keys.summary),
-  };
-  const summary: ImportSummary = {
-    importId,
-    workspace,
-    channel: job.channel ?? null,
-    key: job.key ?? null,
-    source: { bucket: job.source.bucket, key: job.source.key, versionId: job.source.versionId },
-    encoding: job.encoding ?? null,
-    delimiter: job.delimiter ?? null,
-    outcome: outcomeOf(Boolean(job.rejection), tally.counts),
-    rejection: job.rejection ?? null,
-    timings: {
-      createdAt: job.createdAt,
-      completedAt,
-      durationMs: Date.parse(completedAt) - Date.parse(job.createdAt),
-    },
-    rows: { total: rowsCounted, ...tally.counts },
-    skippedColumns: job.skippedColumns ?? [],
-    warnings: tally.warnings,
-    flags: { whatsappRiskAcceptanceRequired: settings.flags.whatsappRiskAcceptanceRequired === true },
-    totalsCheck: {
-      consistent: problems.length === 0,
-      rowsInFile: job.rejection ? rowsCounted : job.rowsTotal,
-      rowsCounted,
-      problems,
-    },
+  const now = deps.now?.() ?? new Date();
+  const summary = summarise({
+    job,
+    tally,
+    problems,
+    riskFlag: settings.flags.whatsappRiskAcceptanceRequired === true,
     sweep,
-    reports,
-  };
+    reports: { failures: uri(keys.failures), warnings: uri(keys.warnings), summary: uri(keys.summary) },
+    now,
+  });
   await deps.store.put(keys.summary, `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
 
-  const notified = await deps.ledger.claimNotification(workspace, importId);
-  if (notified) {
-    const expiresAt = new Date(now.getTime() + deps.reportUrlExpirySeconds * 1000).toISOString();
-    const url = await deps.store.presign(keys.failures, deps.reportUrlExpirySeconds);
-    await deps.notifier.publish(importNotification(summary, { url, expiresAt }));
-  } else {
-    deps.logger.info('notification already claimed; not publishing again', { importId });
-  }
+  const notified = await notifyOnce(deps, summary, keys.failures, now);
   await deps.ledger.complete(workspace, importId, summary.outcome);
   deps.logger.info('import completed', { importId, outcome: summary.outcome, rows: summary.rows });
   return { summary, notified };
