@@ -4,10 +4,11 @@
  * is flushed when the next row would not fit, never because an invocation ends, so the batches of a file
  * are the same however many invocations split it.
  */
+import type { CsvRecord } from '../csv/tokenizer.js';
 import type { PartRow } from '../messages.js';
 import type { CarriedBuffer, RecordPosition } from './messages.js';
 
-/** One row waiting in a buffer: its serialised form (a BatchRow, or a PartRow) and its size. */
+/** Rows waiting to be flushed: each serialised (a BatchRow, or a PartRow), with their numbers and size. */
 export class RowBuffer {
   rows: string[] = [];
   rowNumbers: number[] = [];
@@ -18,10 +19,12 @@ export class RowBuffer {
     return this.rows.length;
   }
 
-  add(rowNumber: number, position: RecordPosition, json: string, bytes: number): void {
-    if (this.rows.length === 0) this.first = position;
+  add(record: CsvRecord, json: string, bytes: number): void {
+    if (this.rows.length === 0) {
+      this.first = { byteOffset: record.startByte, rowNumber: record.rowNumber, line: record.line };
+    }
     this.rows.push(json);
-    this.rowNumbers.push(rowNumber);
+    this.rowNumbers.push(record.rowNumber);
     this.bytes += bytes;
   }
 

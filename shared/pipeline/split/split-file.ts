@@ -363,8 +363,12 @@ class FileSplit {
     let batch: readonly CsvRecord[] = pending;
     for (;;) {
       for (const record of batch) {
-        const stop = await this.take(record);
-        if (stop) return stop;
+        // Most rows need no I/O: take() returns a promise only when a buffer is flushed or the split stops.
+        const pending = this.take(record);
+        if (pending !== undefined) {
+          const stop = await pending;
+          if (stop) return stop;
+        }
         if (this.rowsReadNow > 0 && this.deps.remainingTimeMs() < this.tuning.reserveMs) {
           return this.pause(record);
         }
@@ -376,8 +380,11 @@ class FileSplit {
     return this.finish();
   }
 
-  /** One record: counted (unless re-read), validated, buffered. Returns a result when the split must stop. */
-  private async take(record: CsvRecord): Promise<SplitResult | undefined> {
+  /**
+   * One record: counted (unless re-read), validated, buffered. Resolves to a result when the split must stop;
+   * returns nothing when the row was buffered without I/O.
+   */
+  private take(record: CsvRecord): Promise<SplitResult | undefined> | undefined {
     const reread = record.rowNumber <= this.lastRowRead;
     if (!reread) {
       this.lastRowRead = record.rowNumber;
@@ -395,49 +402,49 @@ class FileSplit {
       const tooMany = issue('TOO_MANY_ROWS', { max: this.limits.maxRows });
       if (nothingFlushed) return rejectImport(this.workspace, this.importId, tooMany, this.deps);
       // Batches are already on their way: the rows after the limit are not read; the first of them fails.
-      await this.addInvalid(record, {
+      const row: PartRow = {
         rowNumber: record.rowNumber,
         outcome: 'failed',
         error: tooMany,
         warnings: [],
         cells: record.cells,
-      });
-      return this.finish();
+      };
+      return (async () => {
+        await this.addInvalid(record, row);
+        return this.finish();
+      })();
     }
 
     if (record.error) {
-      await this.addInvalid(record, {
+      return this.addInvalid(record, {
         rowNumber: record.rowNumber,
         outcome: 'failed',
         error: record.error,
         warnings: [],
         cells: record.cells,
       });
-      return undefined;
     }
     const result = this.validate(record.cells, record.rowNumber);
     if (!result.ok) {
-      await this.addInvalid(record, {
+      return this.addInvalid(record, {
         rowNumber: record.rowNumber,
         outcome: result.outcome,
         error: result.error,
         warnings: result.warnings,
         cells: record.cells,
       });
-      return undefined;
     }
     const json = JSON.stringify({ cells: record.cells, input: result.row });
     const bytes = Buffer.byteLength(json) + 1;
     if (bytes + this.envelopeBytes > MAX_MESSAGE_BYTES) {
       const detail = `the row is ${bytes} bytes once read, more than a batch message can carry (${MAX_MESSAGE_BYTES - this.envelopeBytes})`;
-      await this.addInvalid(record, {
+      return this.addInvalid(record, {
         rowNumber: record.rowNumber,
         outcome: 'failed',
         error: issue('MALFORMED_ROW', { detail }),
         warnings: result.row.warnings,
         cells: record.cells,
       });
-      return undefined;
     }
     const index = partitionOf(result.row.key.value, this.partitions);
     if (record.rowNumber <= (this.skipUpTo[index] as number)) return undefined;
@@ -445,22 +452,30 @@ class FileSplit {
     if (
       buffer.wouldOverflow(bytes, this.tuning.maxBatchBytes - this.envelopeBytes, this.tuning.maxBatchRows)
     ) {
-      await this.flushBatch(index);
+      return this.flushBatch(index).then(() => {
+        buffer.add(record, json, bytes);
+        return undefined;
+      });
     }
-    buffer.add(record.rowNumber, position(record), json, bytes);
+    buffer.add(record, json, bytes);
     return undefined;
   }
 
-  private async addInvalid(record: CsvRecord, row: PartRow): Promise<void> {
+  /** Buffers an invalid row; returns a promise only when the buffer had to be written first. */
+  private addInvalid(record: CsvRecord, row: PartRow): Promise<undefined> | undefined {
     const index = this.partitions;
-    if (record.rowNumber <= (this.skipUpTo[index] as number)) return;
+    if (record.rowNumber <= (this.skipUpTo[index] as number)) return undefined;
     const json = JSON.stringify(row);
     const bytes = Buffer.byteLength(json) + 1;
     const buffer = this.buffers[index] as RowBuffer;
     if (buffer.wouldOverflow(bytes, this.tuning.maxPartBytes, this.tuning.maxPartRows)) {
-      await this.flushInvalid();
+      return this.flushInvalid().then(() => {
+        buffer.add(record, json, bytes);
+        return undefined;
+      });
     }
-    buffer.add(record.rowNumber, position(record), json, bytes);
+    buffer.add(record, json, bytes);
+    return undefined;
   }
 
   /** A partition's rows become one batch message, sent with the next outbox. */
@@ -609,8 +624,4 @@ class FileSplit {
       batchesSent: this.batchesSent,
     };
   }
-}
-
-function position(record: CsvRecord): RecordPosition {
-  return { byteOffset: record.startByte, rowNumber: record.rowNumber, line: record.line };
 }

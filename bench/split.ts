@@ -1,0 +1,292 @@
+/**
+ * Splitter benchmark: CPU time per row of `splitFile` against csv-parse alone on the same 200,000-row file
+ * in the same process (goal: ratio ≤ 2.0), with the split of that time into its parts, and the peak RSS of
+ * a split of 200,000 and of 2,000,000 rows, each in a child process that streams the file from disk (the
+ * splitter must not hold a file in memory: the two peaks should be close).
+ *
+ * Run: `npx tsx bench/split.ts` (prints a table), or call `runSplitBench()`.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse } from 'csv-parse';
+import { isIssue } from '../shared/domain/channels.js';
+import { mapHeader } from '../shared/domain/header.js';
+import { createRowValidator } from '../shared/domain/row.js';
+import { readRecordBatches } from '../shared/pipeline/csv/reader.js';
+import type { ObjectHead, ObjectStore } from '../shared/pipeline/part-store.js';
+import type { MessageSender, OutgoingMessage } from '../shared/pipeline/split/ports.js';
+import { type SplitDeps, splitFile } from '../shared/pipeline/split/split-file.js';
+import { MemoryImportLedger, MemoryWorkspaceStore } from '../test/helpers/split/fakes.js';
+
+const KEY = 'incoming/bench/line/phone/contacts.csv';
+const HEADER = ['name', 'phone', 'email', 'tags', 'note'];
+const SURNAMES = ['王', '陳', '林', '張', '李', '黃', '吳', '劉', '蔡', '楊'];
+const GIVEN = ['小明', '美麗', '志強', '淑芬', '家豪', '雅婷', '俊傑', '怡君', '建宏', '佳穎'];
+
+/** Rows of a LINE import keyed by phone: 2 % invalid phones, 5 % repeated phones, some quoted cells. */
+function benchRows(from: number, to: number): string {
+  const lines: string[] = [];
+  for (let n = from; n < to; n++) {
+    const phone = n % 50 === 7 ? '12-34' : `09${String(n % 20 === 3 ? n - 3 : n).padStart(8, '0')}`;
+    const name = `${SURNAMES[n % 10]}${GIVEN[Math.floor(n / 10) % 10]}`;
+    lines.push(
+      `${name},${phone},user${n}@example.com,"vip,tier ${n % 3}",${n % 4 === 0 ? '"note, with comma"' : ''}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writes a file of `rows` rows in pieces, so that the parent never holds the 2,000,000-row file. */
+async function writeCsv(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write(`${HEADER.join(',')}\n`);
+  for (let from = 0; from < rows; from += 10_000) {
+    if (!out.write(benchRows(from, Math.min(rows, from + 10_000))))
+      await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  out.end();
+  await finished(out);
+}
+
+/** The upload bucket over one local file; whatever the splitter writes is counted and dropped. */
+class FileObjectStore implements ObjectStore {
+  written = 0;
+  constructor(private readonly file: string) {}
+  async getText(): Promise<string | undefined> {
+    return undefined;
+  }
+  async getStream(_key: string, opts: { start?: number } = {}): Promise<Readable> {
+    return createReadStream(this.file, { start: opts.start ?? 0, highWaterMark: 64 * 1024 });
+  }
+  async head(): Promise<ObjectHead> {
+    return { size: (await stat(this.file)).size, versionId: 'v1' };
+  }
+  async put(_key: string, body: string | Uint8Array): Promise<void> {
+    this.written += typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  }
+  async putStream(): Promise<void> {}
+  async list(): Promise<string[]> {
+    return [];
+  }
+  async presign(key: string): Promise<string> {
+    return key;
+  }
+}
+
+class CountingSender implements MessageSender {
+  messages = 0;
+  bytes = 0;
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    this.messages += messages.length;
+    for (const m of messages) this.bytes += Buffer.byteLength(m.body);
+  }
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function split(file: string): Promise<{ rows: number; messages: number }> {
+  const batches = new CountingSender();
+  const deps: SplitDeps = {
+    store: new FileObjectStore(file),
+    ledger: new MemoryImportLedger(),
+    workspaces: new MemoryWorkspaceStore(),
+    batches,
+    continuations: new CountingSender(),
+    sendAggregate: async () => undefined,
+    remainingTimeMs: () => 900_000,
+    logger: silent,
+  };
+  const result = await splitFile({ kind: 'object', bucket: 'bench', key: KEY }, deps);
+  return { rows: 'rowsTotal' in result ? result.rowsTotal : 0, messages: batches.messages };
+}
+
+/** CPU time (user + system) of `run`, in microseconds. */
+async function cpuMicros(run: () => Promise<unknown>): Promise<number> {
+  const start = process.cpuUsage();
+  await run();
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+}
+
+/** Median of `times` runs, after one warm-up run. */
+async function median(times: number, run: () => Promise<unknown>): Promise<number> {
+  await run();
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) samples.push(await cpuMicros(run));
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(times / 2)] as number;
+}
+
+async function csvParseAlone(file: string): Promise<number> {
+  let records = 0;
+  for await (const _ of createReadStream(file, { highWaterMark: 64 * 1024 }).pipe(parse())) records++;
+  return records;
+}
+
+async function tokenizerAlone(file: string): Promise<number> {
+  let records = 0;
+  const chunks = createReadStream(file, { highWaterMark: 64 * 1024 });
+  for await (const batch of readRecordBatches(chunks, {
+    encoding: 'utf-8',
+    delimiter: ',',
+    startByte: 0,
+    maxCellBytes: 65536,
+  })) {
+    records += batch.length;
+  }
+  return records;
+}
+
+/** Validation alone, over cells already parsed (so the cost of reading is not counted twice). */
+async function validatorAlone(file: string): Promise<() => Promise<number>> {
+  const cells: string[][] = [];
+  for await (const batch of readRecordBatches(createReadStream(file), {
+    encoding: 'utf-8',
+    delimiter: ',',
+    startByte: 0,
+    maxCellBytes: 65536,
+  })) {
+    for (const record of batch) if (record.rowNumber > 1) cells.push(record.cells);
+  }
+  const mapping = mapHeader(HEADER, 'line', 'phone', []);
+  if (isIssue(mapping)) throw new Error(mapping.message);
+  return async () => {
+    const validate = createRowValidator({
+      mapping,
+      settings: { region: 'TW', timeZone: 'Asia/Taipei' },
+      now: new Date(),
+    });
+    let ok = 0;
+    for (let i = 0; i < cells.length; i++) if (validate(cells[i] as string[], i + 2).ok) ok++;
+    return ok;
+  };
+}
+
+/** Runs one split of `file` in a child process and returns its peak resident set size in MiB. */
+function peakRssOfChild(file: string): { peakMiB: number; rows: number } {
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--rss-child', file],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
+  if (child.status !== 0) throw new Error(`RSS child failed: ${child.stderr}`);
+  const { maxRssKiB, rows } = JSON.parse(child.stdout.trim().split('\n').pop() as string);
+  return { peakMiB: maxRssKiB / 1024, rows };
+}
+
+export interface SplitBenchResult {
+  readonly machine: string;
+  readonly rows: number;
+  readonly usPerRow: {
+    readonly csvParse: number;
+    readonly tokenizer: number;
+    readonly validator: number;
+    readonly splitter: number;
+  };
+  /** Splitter CPU per row over csv-parse CPU per row (goal ≤ 2.0). */
+  readonly ratio: number;
+  /** The same without the domain's row validation: what the splitter itself adds. */
+  readonly ratioWithoutValidation: number;
+  readonly messagesPer1000ValidRows: number;
+  readonly peakRss: readonly { readonly rows: number; readonly peakMiB: number }[];
+}
+
+/**
+ * @example
+ * const result = await runSplitBench(); // prints a table
+ * result.ratio; // e.g. 1.9
+ */
+export async function runSplitBench(
+  options: { rows?: number; bigRows?: number; runs?: number; print?: boolean } = {},
+): Promise<SplitBenchResult> {
+  const rows = options.rows ?? 200_000;
+  const bigRows = options.bigRows ?? 2_000_000;
+  const runs = options.runs ?? 3;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'split-bench-'));
+  try {
+    const file = path.join(dir, 'rows.csv');
+    await writeCsv(file, rows);
+    const csvParse = await median(runs, () => csvParseAlone(file));
+    const tokenizer = await median(runs, () => tokenizerAlone(file));
+    const validator = await median(runs, await validatorAlone(file));
+    let messages = 0;
+    let validRows = 0;
+    const splitter = await median(runs, async () => {
+      const result = await split(file);
+      messages = result.messages;
+      validRows = result.rows - Math.ceil(rows / 50);
+    });
+    const big = path.join(dir, 'big.csv');
+    await writeCsv(big, bigRows);
+    const peakRss = [
+      { rows, peakMiB: peakRssOfChild(file).peakMiB },
+      { rows: bigRows, peakMiB: peakRssOfChild(big).peakMiB },
+    ];
+    const perRow = (micros: number) => micros / rows;
+    const result: SplitBenchResult = {
+      machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} ×${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      rows,
+      usPerRow: {
+        csvParse: perRow(csvParse),
+        tokenizer: perRow(tokenizer),
+        validator: perRow(validator),
+        splitter: perRow(splitter),
+      },
+      ratio: splitter / csvParse,
+      ratioWithoutValidation: (splitter - validator) / csvParse,
+      messagesPer1000ValidRows: (messages / validRows) * 1000,
+      peakRss,
+    };
+    if (options.print ?? true) printTable(result);
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(r: SplitBenchResult): void {
+  const f = (n: number) => n.toFixed(2);
+  console.log(`Splitter benchmark — ${r.rows.toLocaleString('en')} rows — ${r.machine}`);
+  console.table({
+    'csv-parse alone': { 'CPU µs/row': f(r.usPerRow.csvParse), 'vs csv-parse': '1.00' },
+    'tokenizer alone': {
+      'CPU µs/row': f(r.usPerRow.tokenizer),
+      'vs csv-parse': f(r.usPerRow.tokenizer / r.usPerRow.csvParse),
+    },
+    'row validation alone (domain)': {
+      'CPU µs/row': f(r.usPerRow.validator),
+      'vs csv-parse': f(r.usPerRow.validator / r.usPerRow.csvParse),
+    },
+    'splitFile (all of it)': { 'CPU µs/row': f(r.usPerRow.splitter), 'vs csv-parse': f(r.ratio) },
+    'splitFile minus validation': {
+      'CPU µs/row': f(r.usPerRow.splitter - r.usPerRow.validator),
+      'vs csv-parse': f(r.ratioWithoutValidation),
+    },
+  });
+  console.table(
+    Object.fromEntries(
+      r.peakRss.map((p) => [`${p.rows.toLocaleString('en')} rows`, { 'peak RSS MiB': p.peakMiB.toFixed(0) }]),
+    ),
+  );
+  console.log(`Batch messages per 1,000 valid rows: ${r.messagesPer1000ValidRows.toFixed(2)} (goal ≤ 2)`);
+}
+
+const entry = process.argv[1] ? pathToFileURL(process.argv[1]).href : '';
+if (import.meta.url === entry) {
+  const child = process.argv.indexOf('--rss-child');
+  if (child > 0) {
+    const { rows } = await split(process.argv[child + 1] as string);
+    console.log(JSON.stringify({ rows, maxRssKiB: process.resourceUsage().maxRSS }));
+  } else {
+    await runSplitBench();
+  }
+}
