@@ -120,6 +120,29 @@ describe('Function: splitFile', () => {
     expect(world.ledger.jobs.get(`acme/${importId}`)?.counts.failed).toBe(100);
   });
 
+  it('writes skipped rows (WhatsApp, blank status) and malformed rows to splitter parts with their outcome', async () => {
+    // Prepare
+    const world = splitWorld();
+    const key = 'incoming/acme/whatsapp/phone/wa.csv';
+    world.store.upload(
+      key,
+      'WhatsApp_mobile,messaging_status,display_name\n+886912345678,,Ann\n"+886912345679,opted_in,Bob\n+886912345670,opted_in,Cid,extra\n+886912345671,opted_in,Dee\n',
+    );
+
+    // Act
+    const result = only(await world.splitAll(key));
+
+    // Assess
+    const rows = (await partsOf(world)).flatMap((p) => p.rows);
+    expect(rows.map((r) => [r.rowNumber, r.outcome, r.error?.code])).toEqual([
+      [2, 'skipped', 'STATUS_BLANK_SKIPPED'],
+      [3, 'failed', 'MALFORMED_ROW'],
+      [4, 'failed', 'MALFORMED_ROW'],
+    ]);
+    expect(world.ledger.jobs.get(`acme/${result.importId}`)?.counts).toMatchObject({ skipped: 1, failed: 2 });
+    expect(batchesOf(world).flatMap((b) => b.rows.map((r) => r.input.rowNumber))).toEqual([5]);
+  });
+
   it('lists every batch it sends in a manifest with its row numbers', async () => {
     const world = splitWorld();
     world.store.upload(KEY, lineCsv(4000));
