@@ -38,6 +38,8 @@ import {
 import { lambdaContext, sqsRecord } from './lambda-context.js';
 import type { Provisioned } from './provision.js';
 
+export { lambdaContext } from './lambda-context.js';
+
 /** A handler as Lambda calls it for an SQS event source. */
 export type SqsFunction = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 /** A handler as Lambda calls it for a schedule. */

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type Runner, type RunnerOptions, startRunner } from '../../../infra/local/runner.js';
 import { DynamoContactStore } from '../../../shared/adapters/contact-store.js';
+import { DynamoImportLedger } from '../../../shared/adapters/import-ledger.js';
 import { S3ObjectStore } from '../../../shared/adapters/s3-object-store.js';
 import type { Contact } from '../../../shared/domain/model.js';
 import { importIdFor } from '../../../shared/ids.js';
@@ -36,7 +37,7 @@ export interface PipelineHarness {
   readonly contacts: DynamoContactStore;
   /** Uploads a file under `incoming/<workspace>/<channel>/<key>/<name>`. */
   upload(path: string, body: string | Uint8Array): Promise<Upload>;
-  /** Waits for the pipeline to go quiet and reads the import's report. */
+  /** Waits for the pipeline to go quiet, checks the job completed, and reads the import's report. */
   result(upload: Upload): Promise<ImportResult>;
   /** Every notification received since the last call. */
   notifications(): Promise<ReceivedNotification[]>;
@@ -114,8 +115,15 @@ export function usePipeline(options: Partial<RunnerOptions> = {}): PipelineHarne
       const keys = reportKeys(workspace, upload.importId);
       const summaryText = await state.store.getText(keys.summary);
       expect(summaryText, `summary.json of ${upload.importId}`).toBeDefined();
+      const summary = JSON.parse(summaryText as string) as ImportSummary;
+      // Every import ends completed, with the outcome its summary states.
+      const job = await new DynamoImportLedger(env.clients.dynamodb, env.provisioned.tables.imports).getJob(
+        workspace,
+        upload.importId,
+      );
+      expect(job).toMatchObject({ status: 'completed', outcome: summary.outcome });
       return {
-        summary: JSON.parse(summaryText as string) as ImportSummary,
+        summary,
         failures: csvRows(await state.store.getText(keys.failures)),
         warnings: csvRows(await state.store.getText(keys.warnings)),
       };
