@@ -78,23 +78,29 @@ interface Draft {
   warnings: Issue[];
 }
 
-/** Fills the draft from a trimmed, non-blank cell, or returns the issue that fails the row. */
-type Apply = (value: string, draft: Draft) => CodedIssue | undefined;
+/**
+ * How one column fills the draft: `normalise` turns a trimmed, non-blank cell into its value (or the issue
+ * that fails the row), `assign` stores the value. Both are built once per file; a row allocates no closure.
+ */
+interface Filler {
+  readonly normalise: (value: string, warnings: Issue[]) => unknown;
+  readonly assign: (draft: Draft, value: unknown) => void;
+}
 
-interface Bound {
+interface Bound extends Filler {
   readonly index: number;
   readonly column: string;
-  readonly apply: Apply;
 }
 
-const isIssueResult = (value: unknown): value is CodedIssue => typeof value === 'object';
-
-/** Runs a normaliser and stores its value, or hands back its issue. */
-function store<T>(result: T | CodedIssue, set: (value: T) => void): CodedIssue | undefined {
-  if (isIssueResult(result)) return result;
-  set(result);
-  return undefined;
+function filler<T>(
+  normalise: (value: string, warnings: Issue[]) => T | CodedIssue,
+  assign: (draft: Draft, value: T) => void,
+): Filler {
+  return { normalise, assign: assign as (draft: Draft, value: unknown) => void };
 }
+
+const isIssueResult = (value: unknown): value is CodedIssue =>
+  typeof value === 'object' && !Array.isArray(value);
 
 const blank = (cell: string | undefined): boolean => cell === undefined || cell.trim() === '';
 
@@ -118,74 +124,89 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
   const keyName = names[keyIndex] as string;
   const width = names.length;
 
-  const text =
-    (column: string, max: number | undefined, set: (draft: Draft, value: string) => void): Apply =>
-    (value, draft) =>
-      store(max === undefined ? value : limitLength(column, value, max), (v) => set(draft, v));
+  const text = (column: string, max: number | undefined) => (value: string) =>
+    max === undefined ? value : limitLength(column, value, max);
 
-  /** customer_id also fails on scientific notation: a spreadsheet destroyed the id's digits. */
-  const customerId =
-    (column: string, max: number | undefined): Apply =>
-    (value, draft) =>
-      EXCEL_SCIENTIFIC.test(value)
-        ? issue('EXCEL_NUMBER_DAMAGED', { column, value })
-        : text(column, max, (d, v) => {
-            d.profile.customerId = v;
-          })(value, draft);
-
-  const systemApply = (column: string, field: FieldId, max: number | undefined): Apply => {
+  const systemFiller = (column: string, field: FieldId, max: number | undefined): Filler => {
     switch (field) {
       case 'line_uid':
-        return (value, draft) => store(normaliseLineUid(column, value), (v) => (draft.lineUid = v));
+        return filler(
+          (v) => normaliseLineUid(column, v),
+          (d, v) => (d.lineUid = v),
+        );
       case 'phone':
-        return (value, draft) =>
-          store(phones.national(column, value, draft.warnings), (v) => (draft.profile.phone = v));
-      case 'customer_id':
-        return customerId(column, max);
+        return filler(
+          (v, warnings) => phones.national(column, v, warnings),
+          (d, v) => (d.profile.phone = v),
+        );
+      case 'customer_id': {
+        const limit = text(column, max);
+        // A spreadsheet's scientific notation destroyed the id's digits.
+        return filler(
+          (v) => (EXCEL_SCIENTIFIC.test(v) ? issue('EXCEL_NUMBER_DAMAGED', { column, value: v }) : limit(v)),
+          (d, v) => (d.profile.customerId = v),
+        );
+      }
       case 'name':
-        return text(column, max, (draft, v) => (draft.profile.name = v));
+        return filler(text(column, max), (d, v) => (d.profile.name = v));
       case 'note':
-        return text(column, max, (draft, v) => (draft.profile.note = v));
+        return filler(text(column, max), (d, v) => (d.profile.note = v));
       case 'consent_source':
-        return text(column, max, (draft, v) => (draft.consentSource = v));
+        return filler(text(column, max), (d, v) => (d.consentSource = v));
       case 'email':
-        return (value, draft) => store(normaliseEmail(column, value), (v) => (draft.profile.email = v));
+        return filler(
+          (v) => normaliseEmail(column, v),
+          (d, v) => (d.profile.email = v),
+        );
       case 'tags':
-        return (value, draft) => {
-          draft.tags = splitTags(value);
-          return undefined;
-        };
+        return filler(splitTags, (d, v) => (d.tags = v));
       case 'gender':
-        return (value, draft) =>
-          store(matchEnum(column, value, GENDERS, 'INVALID_GENDER'), (v) => (draft.profile.gender = v));
+        return filler(
+          (v) => matchEnum(column, v, GENDERS, 'INVALID_GENDER'),
+          (d, v) => (d.profile.gender = v),
+        );
       case 'birthday':
-        return (value, draft) => store(dates.pastDate(column, value), (v) => (draft.profile.birthday = v));
+        return filler(
+          (v) => dates.pastDate(column, v),
+          (d, v) => (d.profile.birthday = v),
+        );
       case 'edm_email':
-        return (value, draft) => store(normaliseEmail(column, value), (v) => (draft.edmEmail = v));
+        return filler(
+          (v) => normaliseEmail(column, v),
+          (d, v) => (d.edmEmail = v),
+        );
       case 'edm_status':
-        return (value, draft) =>
-          store(matchEnum(column, value, EDM_STATUSES, 'INVALID_STATUS'), (v) => (draft.edmStatus = v));
+        return filler(
+          (v) => matchEnum(column, v, EDM_STATUSES, 'INVALID_STATUS'),
+          (d, v) => (d.edmStatus = v),
+        );
       case 'consent_at':
-        return (value, draft) => store(dates.localDateTime(column, value), (v) => (draft.consentAt = v));
+        return filler(
+          (v) => dates.localDateTime(column, v),
+          (d, v) => (d.consentAt = v),
+        );
       case 'whatsapp_mobile':
-        return (value, draft) => store(phones.strict(column, value), (v) => (draft.whatsappMobile = v));
+        return filler(
+          (v) => phones.strict(column, v),
+          (d, v) => (d.whatsappMobile = v),
+        );
       case 'whatsapp_status':
-        return (value, draft) =>
-          store(
-            matchEnum(column, value, WHATSAPP_STATUSES, 'INVALID_STATUS'),
-            (v) => (draft.whatsappStatus = v),
-          );
+        return filler(
+          (v) => matchEnum(column, v, WHATSAPP_STATUSES, 'INVALID_STATUS'),
+          (d, v) => (d.whatsappStatus = v),
+        );
     }
   };
 
   const bind = (binding: ColumnBinding): Bound => ({
     index: binding.index,
     column: binding.column,
-    apply:
-      binding.kind === 'system'
-        ? systemApply(binding.column, binding.spec.field, binding.spec.maxLength)
-        : (value, draft) =>
-            store(customValue(binding.field, value), (v) => (draft.custom[binding.column] = v)),
+    ...(binding.kind === 'system'
+      ? systemFiller(binding.column, binding.spec.field, binding.spec.maxLength)
+      : filler(
+          (v) => customValue(binding.field, v),
+          (d, v) => (d.custom[binding.column] = v),
+        )),
   });
   const bound = mapping.columns.map(bind);
 
@@ -249,13 +270,16 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
         return { ok: false, outcome: check.outcome, error: check.error, warnings: [] };
     }
     const draft: Draft = { profile: {}, tags: [], custom: {}, warnings: [] };
-    for (const { index, column, apply } of bound) {
+    for (const { index, column, normalise, assign } of bound) {
       const cell = cells[index];
       if (cell === undefined) continue;
       const value = cell.trim();
       if (value === '') continue;
-      const problem = checkCellSize(column, cell, maxCellBytes) ?? apply(value, draft);
-      if (problem) return failed(problem, draft.warnings);
+      const tooLarge = checkCellSize(column, cell, maxCellBytes);
+      if (tooLarge) return failed(tooLarge, draft.warnings);
+      const normalised = normalise(value, draft.warnings);
+      if (isIssueResult(normalised)) return failed(normalised, draft.warnings);
+      assign(draft, normalised);
     }
     return { ok: true, row: toRowInput(draft, rowNumber, { name: key, value: keyValue(draft) as string }) };
   };

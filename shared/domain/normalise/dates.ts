@@ -47,6 +47,22 @@ function asUtc([year, month, day, hour, minute, second]: WallClock): number {
   return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
+const OFFSET = /GMT(?:([+-])(\d{2}):(\d{2}))?/;
+
+/**
+ * Milliseconds of an ICU `longOffset` name. ICU writes whole minutes (`GMT+08:06` for Taipei's 19th-century
+ * mean time); for zero, some ICU versions write `GMT+00:00`, others plain `GMT`.
+ *
+ * @example
+ * parseGmtOffset('1/1/2024, GMT+08:00'); // 28800000
+ */
+export function parseGmtOffset(text: string): number {
+  const [, sign, hours, minutes] = OFFSET.exec(text) as RegExpExecArray;
+  if (sign === undefined) return 0;
+  const ms = (Number(hours) * 60 + Number(minutes)) * 60_000;
+  return sign === '-' ? -ms : ms;
+}
+
 /**
  * Date normalisers for one import, bound to the workspace time zone and the import's `now`.
  *
@@ -58,38 +74,16 @@ function asUtc([year, month, day, hour, minute, second]: WallClock): number {
 export function createDateNormaliser(timeZone: string, now: Date): DateNormaliser {
   let format: Intl.DateTimeFormat;
   try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    // `longOffset` names the offset alone ("GMT+08:00"): one short format call per instant.
+    format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
   } catch {
     throw new WorkspaceSettingsError(`Time zone "${timeZone}" is not a valid IANA time zone`);
   }
 
-  /** The wall clock of an instant in the time zone. */
-  const wallClock = (epochMs: number): WallClock => {
-    const parts: Record<string, number> = {};
-    for (const part of format.formatToParts(epochMs)) parts[part.type] = Number(part.value);
-    return [
-      parts.year as number,
-      parts.month as number,
-      parts.day as number,
-      parts.hour as number,
-      parts.minute as number,
-      parts.second as number,
-    ];
-  };
   /** The zone's offset from UTC at an instant, in milliseconds. */
-  const offsetAt = (epochMs: number): number => asUtc(wallClock(epochMs)) - Math.floor(epochMs / 1000) * 1000;
+  const offsetAt = (epochMs: number): number => parseGmtOffset(format.format(epochMs));
 
-  const [year, month, day] = wallClock(now.getTime());
-  const today = `${year}-${pad(month)}-${pad(day)}`;
+  const today = new Date(now.getTime() + offsetAt(now.getTime())).toISOString().slice(0, 10);
 
   const date = (column: string, value: string): string | CodedIssue =>
     isIsoDate(value) ? value : issue('INVALID_DATE', { column, value });
@@ -116,9 +110,11 @@ export function createDateNormaliser(timeZone: string, now: Date): DateNormalise
         return issue('INVALID_DATETIME', { column, value, timeZone });
       }
       const local = asUtc(wall);
-      // Two passes find the offset in force at that local time, also across a DST change.
-      const offset = offsetAt(local - offsetAt(local));
-      if (asUtc(wallClock(local - offset)) !== local) {
+      // The offset in force at that local time: guess with the offset at the same UTC reading, correct
+      // once. When the correction changes the offset, the local time exists only if it is stable.
+      const guess = offsetAt(local);
+      const offset = offsetAt(local - guess);
+      if (offset !== guess && offsetAt(local - offset) !== offset) {
         return issue('INVALID_DATETIME', { column, value, timeZone, nonexistent: true });
       }
       return `${value.replace(' ', 'T')}${formatOffset(offset)}`;

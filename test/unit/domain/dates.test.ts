@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isIssue } from '../../../shared/domain/channels.js';
 import { WorkspaceSettingsError } from '../../../shared/domain/errors.js';
-import { createDateNormaliser, isIsoDate } from '../../../shared/domain/normalise/dates.js';
+import { createDateNormaliser, isIsoDate, parseGmtOffset } from '../../../shared/domain/normalise/dates.js';
 
 const NOW = new Date('2024-06-01T04:00:00.000Z');
 
@@ -61,6 +61,7 @@ describe('RULES ยง3 consent_at (YYYY-MM-DD hh:mm:ss in the workspace time zone โ
     ['America/New_York', '2024-07-15 09:00:00', '2024-07-15T09:00:00-04:00'],
     ['Asia/Kolkata', '2024-05-01 10:00:00', '2024-05-01T10:00:00+05:30'],
     ['America/New_York', '2024-11-03 01:30:00', '2024-11-03T01:30:00-04:00'],
+    ['Asia/Taipei', '1890-01-01 12:00:00', '1890-01-01T12:00:00+08:06'],
   ])('in %s reads %s as %s', (timeZone, value, iso) => {
     expect(createDateNormaliser(timeZone, NOW).localDateTime('consent_at', value)).toBe(iso);
   });
@@ -109,5 +110,16 @@ describe('Function: isIsoDate', () => {
     ['2024-12-32', false],
   ])('tells whether %s is a real date', (value, expected) => {
     expect(isIsoDate(value)).toBe(expected);
+  });
+});
+
+describe('Function: parseGmtOffset', () => {
+  it.each([
+    ['1/1/2024, GMT+08:00', 8 * 3_600_000],
+    ['1/1/2024, GMT-03:30', -3.5 * 3_600_000],
+    ['1/1/2024, GMT+00:00', 0],
+    ['1/1/2024, GMT', 0],
+  ])('reads %s as %i ms', (text, ms) => {
+    expect(parseGmtOffset(text)).toBe(ms);
   });
 });
