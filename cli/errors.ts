@@ -56,6 +56,9 @@ const OPERATOR_ERRORS = new Set([
   'EmulatorUnavailableError',
   'ConfigurationError',
   'WorkspaceSettingsError',
+  'WorkspaceNotSuspendedError',
+  'InvalidReinstatementError',
+  'SendingStateChangedError',
 ]);
 
 /** Whether an error is one the operator caused or can fix, so that its one-line message is enough. */

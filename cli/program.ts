@@ -8,7 +8,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { ExportOptions } from './commands/export.js';
 import type { SubmitOptions } from './commands/imports.js';
-import type { FieldOptions, WorkspaceOptions } from './commands/workspace.js';
+import type { FieldOptions, ReinstateOptions, WorkspaceOptions } from './commands/workspace.js';
 import { describeError, isOperatorError, MissingComponentError } from './errors.js';
 import { type CliIO, println } from './io.js';
 import type { TargetOptions } from './target.js';
@@ -160,9 +160,27 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
       ),
     );
 
-  program
-    .command('workspace')
-    .description("a workspace's settings")
+  const workspace = program.command('workspace').description("a workspace's settings and sending health");
+  workspace
+    .command('show')
+    .description('settings, custom fields, flags and EDM sending health (24 hours)')
+    .requiredOption('-w, --workspace <workspace>', 'the workspace')
+    .option('--json', 'print JSON')
+    .action(
+      run(async (ctx, opts: { workspace: string; json?: boolean }) =>
+        (await workspaceCommands()).showWorkspace(ctx, opts),
+      ),
+    );
+  workspace
+    .command('reinstate')
+    .description('lift an EDM sending suspension after the manual review, and notify')
+    .requiredOption('-w, --workspace <workspace>', 'the workspace')
+    .requiredOption('--reason <text>', 'what the review found and what was done (kept for audit)')
+    .requiredOption('--actor <who>', 'who reviewed and reinstated (kept for audit)')
+    .action(
+      run(async (ctx, opts: ReinstateOptions) => (await workspaceCommands()).reinstateWorkspace(ctx, opts)),
+    );
+  workspace
     .command('set')
     .description('set the default phone region and the time zone of a workspace')
     .requiredOption('-w, --workspace <workspace>', 'the workspace')

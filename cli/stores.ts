@@ -3,10 +3,15 @@
  * names adapter classes.
  */
 import { DynamoContactStore } from '../shared/adapters/contact-store.js';
+import { DynamoHealthStore } from '../shared/adapters/health-store.js';
 import { DynamoImportLedger } from '../shared/adapters/import-ledger.js';
 import { S3ObjectStore } from '../shared/adapters/s3-object-store.js';
+import { SnsNotifier } from '../shared/adapters/sns-notifier.js';
 import { DynamoWorkspaceStore } from '../shared/adapters/workspace-store.js';
+import { ConfigurationError } from '../shared/config.js';
+import type { Notifier } from '../shared/pipeline/aggregate/notifier.js';
 import type { ContactStore, ImportLedger, WorkspaceStore } from '../shared/pipeline/ports.js';
+import type { HealthStore } from '../shared/pipeline/sending-health/ports.js';
 import type { Target } from './target.js';
 
 export function objectStore(target: Target): S3ObjectStore {
@@ -23,4 +28,19 @@ export function contactStore(target: Target): ContactStore {
 
 export function workspaceStore(target: Target): WorkspaceStore {
   return new DynamoWorkspaceStore(target.clients.dynamodb, target.config.resources.tables.contacts.name);
+}
+
+export function healthStore(target: Target): HealthStore {
+  return new DynamoHealthStore(target.clients.dynamodb, target.config.resources.tables.contacts.name);
+}
+
+/** The notifications topic; a deployed stack names it in its outputs file or `TOPIC_ARN_NOTIFICATIONS`. */
+export function notifier(target: Target): Notifier {
+  const topicArn = target.config.notificationsTopicArn;
+  if (!topicArn) {
+    throw new ConfigurationError(
+      'the notifications topic is unknown: pass --outputs <cdk outputs file> or set TOPIC_ARN_NOTIFICATIONS',
+    );
+  }
+  return new SnsNotifier(target.clients.sns, topicArn);
 }

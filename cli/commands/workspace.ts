@@ -5,11 +5,16 @@
 import { stringify } from 'csv-stringify/sync';
 import { checkRegion, checkTimeZone } from '../../shared/adapters/workspace-store.js';
 import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../shared/domain/channels.js';
-import { CHANNELS, type CustomFieldDefinition } from '../../shared/domain/model.js';
+import { CHANNELS, type CustomFieldDefinition, type WorkspaceSettings } from '../../shared/domain/model.js';
+import {
+  reinstate,
+  type WorkspaceHealth,
+  workspaceHealth,
+} from '../../shared/pipeline/sending-health/workspace-health.js';
 import { UsageError } from '../errors.js';
 import { println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
-import { workspaceStore } from '../stores.js';
+import { healthStore, notifier, workspaceStore } from '../stores.js';
 import { withTarget } from '../target.js';
 import { parseChannel, parseFieldType, parseList, parseWorkspace } from '../validate.js';
 
@@ -137,5 +142,82 @@ export async function setWorkspace(ctx: CommandContext, options: WorkspaceOption
     }),
   );
   println(ctx.io.stdout, `workspace ${workspace}: region ${settings.region}, time zone ${settings.timeZone}`);
+  return EXIT.ok;
+}
+
+const percent = (fraction: number) => `${(fraction * 100).toFixed(2)} %`;
+
+/** The lines `workspace show` prints for a person. */
+export function healthLines(
+  health: WorkspaceHealth,
+  settings: WorkspaceSettings,
+  fields: readonly CustomFieldDefinition[],
+): string[] {
+  const flags = Object.entries(health.flags)
+    .filter(([, on]) => on)
+    .map(([name]) => name);
+  const { counts } = health;
+  const lines = [
+    `workspace ${health.workspace}`,
+    `region: ${settings.region}, time zone: ${settings.timeZone}`,
+    `custom fields: ${fields.map((f) => `${f.name} (${f.type})`).join(', ') || 'none'}`,
+    `flags: ${flags.join(', ') || 'none'}`,
+    health.suspension
+      ? `EDM sending: SUSPENDED since ${health.suspension.suspendedAt}: ${health.suspension.message}`
+      : 'EDM sending: active',
+    `since ${health.window.start}: ${counts.sends} sends, ${counts.hardBounces} hard bounces (${percent(health.bounceRate)}), ${counts.complaints} spam reports (${percent(health.complaintRate)})`,
+  ];
+  if (health.lastReinstatement) {
+    const last = health.lastReinstatement;
+    lines.push(`last reinstated ${last.reinstatedAt} by ${last.actor}: ${last.reason}`);
+  }
+  lines.push(`policy: ${health.policy}`);
+  return lines;
+}
+
+/** `workspace show -w W [--json]`: settings, custom fields, flags and EDM sending health. */
+export async function showWorkspace(
+  ctx: CommandContext,
+  options: { workspace: string; json?: boolean },
+): Promise<number> {
+  const workspace = parseWorkspace(options.workspace);
+  await withTarget(ctx, async (target) => {
+    const workspaces = workspaceStore(target);
+    const [settings, fields, health] = await Promise.all([
+      workspaces.getSettings(workspace),
+      workspaces.listFields(workspace),
+      workspaceHealth(workspace, { health: healthStore(target), workspaces }),
+    ]);
+    if (options.json) println(ctx.io.stdout, JSON.stringify({ settings, fields, health }, null, 2));
+    else for (const line of healthLines(health, settings, fields)) println(ctx.io.stdout, line);
+  });
+  return EXIT.ok;
+}
+
+export interface ReinstateOptions {
+  readonly workspace: string;
+  readonly reason: string;
+  readonly actor: string;
+}
+
+/**
+ * `workspace reinstate -w W --reason R --actor A`: lifts an EDM suspension after the manual review
+ * (RULES §8) and notifies `sending_reinstated`.
+ */
+export async function reinstateWorkspace(ctx: CommandContext, options: ReinstateOptions): Promise<number> {
+  const workspace = parseWorkspace(options.workspace);
+  const result = await withTarget(ctx, (target) =>
+    reinstate(workspace, options.reason, options.actor, {
+      health: healthStore(target),
+      notifier: notifier(target),
+    }),
+  );
+  const { reinstatement } = result;
+  println(
+    ctx.io.stdout,
+    result.resent
+      ? `workspace ${workspace} was already reinstated at ${reinstatement.reinstatedAt}; its notification has now been sent`
+      : `EDM sending of workspace ${workspace} reinstated at ${reinstatement.reinstatedAt} by ${reinstatement.actor}`,
+  );
   return EXIT.ok;
 }
