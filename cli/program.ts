@@ -39,6 +39,9 @@ async function load<M>(component: string, importer: () => Promise<M>): Promise<M
   }
 }
 
+/** `-w, --workspace`, which most commands require. */
+const WORKSPACE_OPTION = ['-w, --workspace <workspace>', 'the workspace'] as const;
+
 function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command('contact-import')
     .description('Operate the contact import pipeline: submit CSV files, follow imports, read reports.')
@@ -134,7 +137,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   program
     .command('export')
     .description("print a workspace's live contacts as CSV (re-importable) or JSON lines")
-    .requiredOption('-w, --workspace <workspace>', 'the workspace')
+    .requiredOption(...WORKSPACE_OPTION)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('csv'))
     .option('-c, --channel <channel>', 'csv: the channel whose header the file uses (default line)')
     .option('-k, --key <key>', 'csv: the Key Value the file is meant to be re-imported with')
@@ -144,7 +147,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   fields
     .command('define')
     .description('define (or redefine) a custom field')
-    .requiredOption('-w, --workspace <workspace>', 'the workspace')
+    .requiredOption(...WORKSPACE_OPTION)
     .requiredOption('-n, --name <name>', 'the column name, exactly as files will carry it')
     .requiredOption('-t, --type <type>', 'text, number, date, boolean or select')
     .option('--options <values>', 'select: the allowed values, comma-separated')
@@ -152,7 +155,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   fields
     .command('list')
     .description("list a workspace's custom fields")
-    .requiredOption('-w, --workspace <workspace>', 'the workspace')
+    .requiredOption(...WORKSPACE_OPTION)
     .option('--json', 'print JSON')
     .action(
       run(async (ctx, opts: { workspace: string; json?: boolean }) =>
@@ -164,7 +167,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   workspace
     .command('show')
     .description('settings, custom fields, flags and EDM sending health (24 hours)')
-    .requiredOption('-w, --workspace <workspace>', 'the workspace')
+    .requiredOption(...WORKSPACE_OPTION)
     .option('--json', 'print JSON')
     .action(
       run(async (ctx, opts: { workspace: string; json?: boolean }) =>
@@ -174,7 +177,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   workspace
     .command('reinstate')
     .description('lift an EDM sending suspension after the manual review, and notify')
-    .requiredOption('-w, --workspace <workspace>', 'the workspace')
+    .requiredOption(...WORKSPACE_OPTION)
     .requiredOption('--reason <text>', 'what the review found and what was done (kept for audit)')
     .requiredOption('--actor <who>', 'who reviewed and reinstated (kept for audit)')
     .action(
@@ -183,7 +186,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   workspace
     .command('set')
     .description('set the default phone region and the time zone of a workspace')
-    .requiredOption('-w, --workspace <workspace>', 'the workspace')
+    .requiredOption(...WORKSPACE_OPTION)
     .option('--region <region>', 'ISO 3166-1 alpha-2 region for national phone numbers, e.g. TW')
     .option('--timezone <zone>', 'IANA time zone for consent_at, e.g. Asia/Taipei')
     .action(run(async (ctx, opts: WorkspaceOptions) => (await workspaceCommands()).setWorkspace(ctx, opts)));
