@@ -134,6 +134,11 @@ export interface RowInput {
   readonly rowNumber: number;
   /** The chosen Key Value, normalised. */
   readonly key: { readonly name: KeyName; readonly value: string };
+  /**
+   * Profile cells. An EDM file's `email` column fills `edm.email` (not `profile.email`) and a WhatsApp
+   * file's `WhatsApp_mobile` fills `whatsapp.mobile` (not `profile.phone`): they are channel primary keys.
+   * Emails are lower-cased, phones E.164.
+   */
   readonly profile: {
     readonly name?: string;
     readonly email?: string;

@@ -17,6 +17,12 @@ const PHONE_CHARACTERS = /^\+?[\d\s\-().]+$/;
 /** E.164: `+`, a country code not starting with 0, at most 15 digits. */
 const E164 = /^\+[1-9]\d{1,14}$/;
 const NON_DIGITS = /\D/g;
+const NON_ASCII = /[^\x20-\x7e]/;
+
+/** Full-width digits, `＋` and `－` (typed with a Chinese or Japanese input method) read as their ASCII forms. */
+function ascii(value: string): string {
+  return NON_ASCII.test(value) ? value.normalize('NFKC') : value;
+}
 
 type Parsed =
   | { readonly e164: string; readonly recovered: boolean }
@@ -86,7 +92,8 @@ function validE164(text: string, country?: CountryCode): string | undefined {
   return phone?.isValid() ? phone.number : undefined;
 }
 
-function parseNational(value: string, country: CountryCode): Parsed {
+function parseNational(written: string, country: CountryCode): Parsed {
+  const value = ascii(written);
   if (EXCEL_SCIENTIFIC.test(value)) return { failure: 'damaged' };
   if (!PHONE_CHARACTERS.test(value)) return { failure: 'invalid' };
   const international = value.startsWith('+');
@@ -106,7 +113,8 @@ function parseNational(value: string, country: CountryCode): Parsed {
   return { e164: phone.number, recovered: lostZero };
 }
 
-function parseStrict(value: string): Parsed {
+function parseStrict(written: string): Parsed {
+  const value = ascii(written);
   if (EXCEL_SCIENTIFIC.test(value)) return { failure: 'damaged' };
   if (!E164.test(value))
     return { failure: /^\d+$/.test(value) && validE164(`+${value}`) ? 'plus-lost' : 'invalid' };

@@ -14,6 +14,7 @@ describe('RULES §3 phone / mobile (E.164 or national format with the workspace 
     ['(02) 2345-6789', '+886223456789'],
     ['+14155552671', '+14155552671'],
     ['+852 9123 4567', '+85291234567'],
+    ['０９１２－３４５－６７８', '+886912345678'],
   ])('normalises %s to %s', (value, e164) => {
     // Prepare
     const warnings: Issue[] = [];
@@ -119,8 +120,12 @@ describe('RULES §3 phone / mobile (E.164 or national format with the workspace 
 });
 
 describe('RULES §3 WhatsApp_mobile (strict E.164 with +)', () => {
-  it.each(['+886912345678', '+14155552671'])('accepts %s', (value) => {
-    expect(createPhoneNormaliser('TW').strict('WhatsApp_mobile', value)).toBe(value);
+  it.each([
+    ['+886912345678', '+886912345678'],
+    ['+14155552671', '+14155552671'],
+    ['＋８８６９１２３４５６７８', '+886912345678'],
+  ])('accepts %s as %s', (value, e164) => {
+    expect(createPhoneNormaliser('TW').strict('WhatsApp_mobile', value)).toBe(e164);
   });
 
   it.each([
