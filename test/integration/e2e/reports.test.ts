@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
+import { issue } from '../../../shared/domain/codes.js';
 import { expectOneNotification, expectRowsAddUp, profiles } from '../../helpers/e2e/expect.js';
 import { usePipeline } from '../../helpers/e2e/pipeline.js';
 
@@ -75,5 +76,32 @@ describe('End to end: rejected files and reports', () => {
       ['Bo', '+886912000002', ['new']],
       ['Cy', '+886912000003', []],
     ]);
+  });
+
+  it('lists the failed rows of every batch, from the splitter and the processors, in file order', async () => {
+    // Prepare: customer_id never creates, so every row fails: in the processors (spread over every
+    // partition) when the id is unknown, in the splitter when it is blank (every 7th row)
+    const numbers = Array.from({ length: 150 }, (_, i) => i + 2);
+    const cells = (r: number) => [r % 7 === 0 ? '' : `C${r}`, `Name ${r}`];
+    const lines = numbers.map((r) => cells(r).join(','));
+
+    // Act
+    const upload = await pipeline.upload(
+      'incoming/many/line/customer_id/a.csv',
+      `customer_id,name\n${lines.join('\n')}\n`,
+    );
+    const result = await pipeline.result(upload);
+
+    // Assess
+    expectRowsAddUp(result, 150);
+    expect(result.summary.rows.failed).toBe(150);
+    const empty = issue('KEY_EMPTY', { column: 'customer_id' });
+    expect(result.failures.slice(1)).toEqual(
+      numbers.map((r) => {
+        const why = r % 7 === 0 ? empty : issue('CUSTOMER_ID_NOT_FOUND', { value: `C${r}` });
+        return [...cells(r), String(r), why.code, why.message];
+      }),
+    );
+    expectOneNotification(await pipeline.notifications(), result, 'completed_with_errors');
   });
 });
