@@ -16,14 +16,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type {
-  CountedKind,
-  HealthBucket,
-  HealthCounts,
-  Observation,
-  Reinstatement,
-  SendingState,
-  Suspension,
+import {
+  type CountedKind,
+  type HealthBucket,
+  type HealthCounts,
+  type Observation,
+  type Reinstatement,
+  type SendingState,
+  type Suspension,
+  ZERO_COUNTS,
 } from '../pipeline/sending-health/model.js';
 import { hourOf, hourStart } from '../pipeline/sending-health/policy.js';
 import type { HealthStore, NoticeKind } from '../pipeline/sending-health/ports.js';
@@ -76,6 +77,18 @@ function markerKey(workspace: string, o: Observation): Key {
 function expiresAt(hour: string): number {
   return Math.floor(hourStart(hour).getTime() / 1000) + RETENTION_HOURS * 3600;
 }
+
+/**
+ * What `state` reports when the flag was set without a record (by hand, through `WorkspaceStore.setFlags`):
+ * a suspension that can be reinstated, whose notice counts as sent (there is nothing to tell).
+ */
+const SUSPENSION_WITHOUT_RECORD: Suspension = {
+  suspendedAt: '',
+  reasons: [],
+  message: 'The edmSendingSuspended flag was set without a sending-health record (by hand)',
+  figures: { ...ZERO_COUNTS, bounceRate: 0, complaintRate: 0, windowStart: '', windowEnd: '' },
+  notifiedAt: '',
+};
 
 function countOf(value: unknown): number {
   return typeof value === 'number' ? value : 0;
@@ -186,7 +199,9 @@ export class DynamoHealthStore implements HealthStore {
   async state(workspace: string): Promise<SendingState> {
     const item: Item = (await this.table.get(settingsKey(workspace))) ?? {};
     const suspended = item[SUSPENDED_FLAG] === true;
-    const suspension = suspended ? recordOf<Suspension>(item[RECORDS.suspension.attribute]) : undefined;
+    const suspension = suspended
+      ? (recordOf<Suspension>(item[RECORDS.suspension.attribute]) ?? SUSPENSION_WITHOUT_RECORD)
+      : undefined;
     const lastReinstatement = recordOf<Reinstatement>(item[RECORDS.reinstatement.attribute]);
     return {
       suspended,
@@ -216,9 +231,10 @@ export class DynamoHealthStore implements HealthStore {
         noticeClaimedAt: reinstatement.reinstatedAt,
       })
       .remove(attribute);
+    const record = x.name(attribute);
     const condition =
-      `${x.name(SUSPENDED_FLAG)} = ${x.value(true)} AND ` +
-      `${x.name(`${attribute}.${id}`)} = ${x.value(reinstatement.suspension.suspendedAt)}`;
+      `${x.name(SUSPENDED_FLAG)} = ${x.value(true)} AND (attribute_not_exists(${record}) OR ` +
+      `${x.name(`${attribute}.${id}`)} = ${x.value(reinstatement.suspension.suspendedAt)})`;
     return this.conditionalUpdate(workspace, x, condition);
   }
 

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import type { PipelineEnvironment } from '../../infra/constructs/pipeline-function.js';
 import { PipelineQueue } from '../../infra/constructs/pipeline-queue.js';
 import { PipelineTable } from '../../infra/constructs/pipeline-table.js';
-import { SendingHealth, type SendingHealthProps } from '../../infra/constructs/sending-health.js';
+import {
+  SENDING_HEALTH_TABLE_ACTIONS,
+  SendingHealth,
+  type SendingHealthProps,
+} from '../../infra/constructs/sending-health.js';
 import { readPipelineContext } from '../../infra/context.js';
 import { InvalidPropsError } from '../../infra/errors.js';
 import { FUNCTION_TIMEOUT_SECONDS, resourcesFor } from '../../shared/resources.js';
@@ -131,14 +135,7 @@ describe('Construct: SendingHealth', () => {
       // THEN the table grant names exactly the item actions used, on the table alone (no index, no Scan)
       expect(onTable).toEqual([
         expect.objectContaining({
-          actions: [
-            'dynamodb:GetItem',
-            'dynamodb:BatchGetItem',
-            'dynamodb:Query',
-            'dynamodb:ConditionCheckItem',
-            'dynamodb:PutItem',
-            'dynamodb:UpdateItem',
-          ],
+          actions: [...SENDING_HEALTH_TABLE_ACTIONS],
           resources: [`<${logicalIdOf(table.table)}.Arn>`],
         }),
       ]);

@@ -375,6 +375,20 @@ describe('Function: reinstate', () => {
     ]);
   });
 
+  it('reinstates a workspace whose flag was set by hand, without a sending-health record', async () => {
+    // Prepare
+    const ws = newWorkspace();
+    await world.workspaces.setFlags(ws, { edmSendingSuspended: true });
+
+    // Act
+    const result = await reinstate(ws, 'set by mistake', 'csm', world.healthDeps(T0));
+
+    // Assess
+    expect(result.reinstatement.suspension.message).toContain('set without a sending-health record');
+    expect((await world.workspaces.getSettings(ws)).flags.edmSendingSuspended).toBe(false);
+    expect((await notificationsOf(ws)).map((n) => n.attributes.outcome)).toEqual(['sending_reinstated']);
+  });
+
   it('sends a reinstatement notification that failed when the command is run again', async () => {
     // Prepare
     const ws = newWorkspace();
