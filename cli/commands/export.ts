@@ -98,12 +98,12 @@ export async function exportContacts(ctx: CommandContext, options: ExportOptions
     }
     println(
       io.stderr,
-      `exported ${written} contacts of workspace ${workspace} as a ${channel} file keyed by ${key}`,
+      `exported ${written} contacts of workspace ${workspace} (${channel} file, key ${key})`,
     );
     if (notCarried > 0) {
       println(
         io.stderr,
-        `left out ${notCarried} contacts without a ${key}${channel === 'line' ? '' : ` or without the ${channel} channel`}: use another --key/--channel, or --format jsonl`,
+        `left out ${notCarried} contacts that have no ${key}${channel === 'line' ? '' : ` or are not on the ${channel} channel`}: use another --key/--channel, or --format jsonl`,
       );
     }
     if (shadowed > 0) {

@@ -309,4 +309,16 @@ describe('Command: export', () => {
     expect(summary?.rows.unchanged).toBe(summary?.rows.total);
     expect(summary?.warnings).toEqual({});
   });
+
+  it('counts on stderr the contacts an EDM file cannot carry', async () => {
+    // Act
+    const run = await cli(['export', '-w', WS, '-c', 'edm']);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^exported \d+ contacts of workspace cli-tw \(edm file, key email\)\n/);
+    expect(run.stderr).toMatch(
+      /left out \d+ contacts that have no email or are not on the edm channel: use another --key\/--channel, or --format jsonl\n$/,
+    );
+  });
 });
