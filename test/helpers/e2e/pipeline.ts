@@ -39,6 +39,8 @@ export interface PipelineHarness {
   upload(path: string, body: string | Uint8Array): Promise<Upload>;
   /** Waits for the pipeline to go quiet, checks the job completed, and reads the import's report. */
   result(upload: Upload): Promise<ImportResult>;
+  /** Uploads a CSV given as its lines (each ends with a line break) and returns its report. */
+  importLines(path: string, lines: readonly string[]): Promise<ImportResult>;
   /** Every notification received since the last call. */
   notifications(): Promise<ReceivedNotification[]>;
   /** The live contacts of a workspace (tombstones left out). */
@@ -127,6 +129,9 @@ export function usePipeline(options: Partial<RunnerOptions> = {}): PipelineHarne
         failures: csvRows(await state.store.getText(keys.failures)),
         warnings: csvRows(await state.store.getText(keys.warnings)),
       };
+    },
+    async importLines(path, lines) {
+      return this.result(await this.upload(path, lines.map((line) => `${line}\n`).join('')));
     },
     notifications() {
       return state.subscriber.drain();

@@ -11,30 +11,26 @@ const HEADER = [...COLUMNS.split(','), 'row_number', 'error_code', 'error_messag
 describe('End to end: EDM import keyed by email', () => {
   it('applies the status rules, reports every failed row and warning, and notifies once', async () => {
     // Prepare: three subscribers, one of whom unsubscribed
-    const seed = await pipeline.upload(
-      'incoming/shop/edm/email/seed.csv',
-      'email,messaging_status,display_name,tag\nann@example.com,subscribed,Ann,news\nbo@example.com,unsubscribed,Bo,\ncy@example.com,subscribed,Cy,\n',
-    );
-    const seeded = await pipeline.result(seed);
+    const seeded = await pipeline.importLines('incoming/shop/edm/email/seed.csv', [
+      'email,messaging_status,display_name,tag',
+      'ann@example.com,subscribed,Ann,news',
+      'bo@example.com,unsubscribed,Bo,',
+      'cy@example.com,subscribed,Cy,',
+    ]);
     expectRowsAddUp(seeded, 3);
     expectOneNotification(await pipeline.notifications(), seeded, 'succeeded');
 
     // Act
-    const upload = await pipeline.upload(
-      'incoming/shop/edm/email/mixed.csv',
-      [
-        COLUMNS,
-        'ann@example.com,subscribed,Ann,,,,', // unchanged
-        'BO@example.com,subscribed,Bob,,,,', // updated, but never re-subscribed: warning
-        'cy@example.com,hard_bounce,Cy,female,1990-07-31,0912345678,2024-05-01 14:30:00', // updated
-        'dee@example.com,subscribed,Dee,,,,', // created
-        'eve@example.com,,Eve,,,,', // failed: EDM rows need a status
-        'fay@example.com,maybe,Fay,,,,', // failed: not a status
-        'gus@example.com,subscribed,Gus,,1990-02-30,,', // failed: not a real date
-        '',
-      ].join('\n'),
-    );
-    const result = await pipeline.result(upload);
+    const result = await pipeline.importLines('incoming/shop/edm/email/mixed.csv', [
+      COLUMNS,
+      'ann@example.com,subscribed,Ann,,,,', // unchanged
+      'BO@example.com,subscribed,Bob,,,,', // updated, but never re-subscribed: warning
+      'cy@example.com,hard_bounce,Cy,female,1990-07-31,0912345678,2024-05-01 14:30:00', // updated
+      'dee@example.com,subscribed,Dee,,,,', // created
+      'eve@example.com,,Eve,,,,', // failed: EDM rows need a status
+      'fay@example.com,maybe,Fay,,,,', // failed: not a status
+      'gus@example.com,subscribed,Gus,,1990-02-30,,', // failed: not a real date
+    ]);
 
     // Assess: counts and summary
     expectRowsAddUp(result, 7);

@@ -9,31 +9,27 @@ const HEADER = ['phone', 'name', 'tags', 'nickname', 'note', 'row_number', 'erro
 describe('End to end: LINE import keyed by phone', () => {
   it('creates, updates, leaves unchanged and fails rows, and reports every one of them', async () => {
     // Prepare: three existing contacts, from an earlier import
-    const seed = await pipeline.upload(
-      'incoming/acme/line/phone/seed.csv',
-      'phone,name,email,tags,note\n0912000001,Ann,ann@example.com,vip,\n0912000002,Bo,,,\n0912000003,Cy,,"a,b",hello\n',
-    );
-    const seeded = await pipeline.result(seed);
+    const seeded = await pipeline.importLines('incoming/acme/line/phone/seed.csv', [
+      'phone,name,email,tags,note',
+      '0912000001,Ann,ann@example.com,vip,',
+      '0912000002,Bo,,,',
+      '0912000003,Cy,,"a,b",hello',
+    ]);
     expectRowsAddUp(seeded, 3);
     expect(seeded.summary.rows).toMatchObject({ created: 3 });
     expectOneNotification(await pipeline.notifications(), seeded, 'succeeded');
 
     // Act
-    const upload = await pipeline.upload(
-      'incoming/acme/line/phone/mixed.csv',
-      [
-        'phone,name,tags,nickname,note',
-        '0912000001,Ann,vip,Annie,', // unchanged: the same name, a tag it has, a blank note
-        '0912000002,Bob,new,,', // updated: renamed, a tag added
-        '0912000004,Dee,,,', // created
-        ',Eve,,,', // failed: no key
-        '0912,Fay,,,', // failed: not a phone number
-        '912000003,Cy,,,hello', // unchanged, with a warning: the leading zero was lost
-        '=cmd(),x,,,', // failed, and neutralised in the report
-        '',
-      ].join('\n'),
-    );
-    const result = await pipeline.result(upload);
+    const result = await pipeline.importLines('incoming/acme/line/phone/mixed.csv', [
+      'phone,name,tags,nickname,note',
+      '0912000001,Ann,vip,Annie,', // unchanged: the same name, a tag it has, a blank note
+      '0912000002,Bob,new,,', // updated: renamed, a tag added
+      '0912000004,Dee,,,', // created
+      ',Eve,,,', // failed: no key
+      '0912,Fay,,,', // failed: not a phone number
+      '912000003,Cy,,,hello', // unchanged, with a warning: the leading zero was lost
+      '=cmd(),x,,,', // failed, and neutralised in the report
+    ]);
 
     // Assess: the counts and the summary
     expectRowsAddUp(result, 7);

@@ -11,30 +11,25 @@ const HEADER = [...COLUMNS.split(','), 'row_number', 'error_code', 'error_messag
 describe('End to end: WhatsApp import keyed by phone', () => {
   it('skips rows without a status, fails invalid ones, and flags the workspace for risk acceptance', async () => {
     // Prepare
-    const seed = await pipeline.upload(
-      'incoming/chat/whatsapp/phone/seed.csv',
-      'WhatsApp_mobile,messaging_status,display_name\n+886912000001,opted_in,Ann\n+886912000002,opted_in,Bo\n',
-    );
-    const seeded = await pipeline.result(seed);
+    const seeded = await pipeline.importLines('incoming/chat/whatsapp/phone/seed.csv', [
+      'WhatsApp_mobile,messaging_status,display_name',
+      '+886912000001,opted_in,Ann',
+      '+886912000002,opted_in,Bo',
+    ]);
     expectRowsAddUp(seeded, 2);
     expect(seeded.summary.flags.whatsappRiskAcceptanceRequired).toBe(false);
     expectOneNotification(await pipeline.notifications(), seeded, 'succeeded');
 
     // Act
-    const upload = await pipeline.upload(
-      'incoming/chat/whatsapp/phone/mixed.csv',
-      [
-        COLUMNS,
-        '+886912000001,opted_in,Ann,,', // unchanged
-        '+886912000002,opted_out,Bo,male,', // updated
-        '+886912000003,not_subscribed,Cy,,vip', // created
-        '+886912000004,,Dee,,', // skipped: no status
-        '0912000005,opted_in,Eve,,', // failed: WhatsApp numbers are strict E.164
-        '+886912000007,subscribed,Gus,,', // failed: an EDM status
-        '',
-      ].join('\n'),
-    );
-    const result = await pipeline.result(upload);
+    const result = await pipeline.importLines('incoming/chat/whatsapp/phone/mixed.csv', [
+      COLUMNS,
+      '+886912000001,opted_in,Ann,,', // unchanged
+      '+886912000002,opted_out,Bo,male,', // updated
+      '+886912000003,not_subscribed,Cy,,vip', // created
+      '+886912000004,,Dee,,', // skipped: no status
+      '0912000005,opted_in,Eve,,', // failed: WhatsApp numbers are strict E.164
+      '+886912000007,subscribed,Gus,,', // failed: an EDM status
+    ]);
 
     // Assess: counts, summary, flag
     expectRowsAddUp(result, 6);
