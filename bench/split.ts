@@ -23,35 +23,34 @@ import type { ObjectHead, ObjectStore } from '../shared/pipeline/part-store.js';
 import type { MessageSender, OutgoingMessage } from '../shared/pipeline/split/ports.js';
 import { type SplitDeps, splitFile } from '../shared/pipeline/split/split-file.js';
 import { MemoryImportLedger, MemoryWorkspaceStore } from '../test/helpers/split/fakes.js';
+import { generateCsv } from './generate.js';
 
 const KEY = 'incoming/bench/line/phone/contacts.csv';
-const HEADER = ['name', 'phone', 'email', 'tags', 'note'];
-const SURNAMES = ['王', '陳', '林', '張', '李', '黃', '吳', '劉', '蔡', '楊'];
-const GIVEN = ['小明', '美麗', '志強', '淑芬', '家豪', '雅婷', '俊傑', '怡君', '建宏', '佳穎'];
+/** Rows generated at a time, so that the parent never holds the 2,000,000-row file either. */
+const PIECE_ROWS = 200_000;
 
-/** Rows of a LINE import keyed by phone: 2 % invalid phones, 5 % repeated phones, some quoted cells. */
-function benchRows(from: number, to: number): string {
-  const lines: string[] = [];
-  for (let n = from; n < to; n++) {
-    const phone = n % 50 === 7 ? '12-34' : `09${String(n % 20 === 3 ? n - 3 : n).padStart(8, '0')}`;
-    const name = `${SURNAMES[n % 10]}${GIVEN[Math.floor(n / 10) % 10]}`;
-    lines.push(
-      `${name},${phone},user${n}@example.com,"vip,tier ${n % 3}",${n % 4 === 0 ? '"note, with comma"' : ''}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** Writes a file of `rows` rows in pieces, so that the parent never holds the 2,000,000-row file. */
-async function writeCsv(file: string, rows: number): Promise<void> {
+/**
+ * Writes a LINE import keyed by phone (every template column; 5 % repeated keys, 2 % invalid rows) of
+ * `rows` rows, generated piece by piece. Returns its header.
+ */
+async function writeCsv(file: string, rows: number): Promise<readonly string[]> {
   const out = createWriteStream(file);
-  out.write(`${HEADER.join(',')}\n`);
-  for (let from = 0; from < rows; from += 10_000) {
-    if (!out.write(benchRows(from, Math.min(rows, from + 10_000))))
-      await new Promise<void>((r) => out.once('drain', () => r()));
+  let header: readonly string[] = [];
+  for (let from = 0; from < rows; from += PIECE_ROWS) {
+    const piece = generateCsv({
+      channel: 'line',
+      rows: Math.min(PIECE_ROWS, rows - from),
+      seed: 1 + from / PIECE_ROWS,
+      duplicateRate: 0.05,
+      invalidRate: 0.02,
+    });
+    header = piece.header;
+    const text = from === 0 ? piece.text : piece.text.slice(piece.text.indexOf('\n') + 1);
+    if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   out.end();
   await finished(out);
+  return header;
 }
 
 /** The upload bucket over one local file; whatever the splitter writes is counted and dropped. */
@@ -90,11 +89,12 @@ class CountingSender implements MessageSender {
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-async function split(file: string): Promise<{ rows: number; messages: number }> {
+async function split(file: string): Promise<{ rows: number; validRows: number; messages: number }> {
   const batches = new CountingSender();
+  const ledger = new MemoryImportLedger();
   const deps: SplitDeps = {
     store: new FileObjectStore(file),
-    ledger: new MemoryImportLedger(),
+    ledger,
     workspaces: new MemoryWorkspaceStore(),
     batches,
     continuations: new CountingSender(),
@@ -103,7 +103,10 @@ async function split(file: string): Promise<{ rows: number; messages: number }> 
     logger: silent,
   };
   const result = await splitFile({ kind: 'object', bucket: 'bench', key: KEY }, deps);
-  return { rows: 'rowsTotal' in result ? result.rowsTotal : 0, messages: batches.messages };
+  const rows = 'rowsTotal' in result ? result.rowsTotal : 0;
+  const counts = [...ledger.jobs.values()][0]?.counts;
+  const validRows = rows - (counts ? counts.failed + counts.skipped : 0);
+  return { rows, validRows, messages: batches.messages };
 }
 
 /** CPU time (user + system) of `run`, in microseconds. */
@@ -144,7 +147,7 @@ async function tokenizerAlone(file: string): Promise<number> {
 }
 
 /** Validation alone, over cells already parsed (so the cost of reading is not counted twice). */
-async function validatorAlone(file: string): Promise<() => Promise<number>> {
+async function validatorAlone(file: string, header: readonly string[]): Promise<() => Promise<number>> {
   const cells: string[][] = [];
   for await (const batch of readRecordBatches(createReadStream(file), {
     encoding: 'utf-8',
@@ -154,7 +157,7 @@ async function validatorAlone(file: string): Promise<() => Promise<number>> {
   })) {
     for (const record of batch) if (record.rowNumber > 1) cells.push(record.cells);
   }
-  const mapping = mapHeader(HEADER, 'line', 'phone', []);
+  const mapping = mapHeader(header, 'line', 'phone', []);
   if (isIssue(mapping)) throw new Error(mapping.message);
   return async () => {
     const validate = createRowValidator({
@@ -214,16 +217,14 @@ export async function runSplitBench(
   const dir = await mkdtemp(path.join(os.tmpdir(), 'split-bench-'));
   try {
     const file = path.join(dir, 'rows.csv');
-    await writeCsv(file, rows);
+    const header = await writeCsv(file, rows);
     const csvParse = await median(runs, () => csvParseAlone(file));
     const tokenizer = await median(runs, () => tokenizerAlone(file));
-    const validator = await median(runs, await validatorAlone(file));
+    const validator = await median(runs, await validatorAlone(file, header));
     let messages = 0;
     let validRows = 0;
     const splitter = await median(runs, async () => {
-      const result = await split(file);
-      messages = result.messages;
-      validRows = result.rows - Math.ceil(rows / 50);
+      ({ messages, validRows } = await split(file));
     });
     const big = path.join(dir, 'big.csv');
     await writeCsv(big, bigRows);
