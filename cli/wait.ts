@@ -14,12 +14,15 @@ export interface ProgressView {
   stop(): void;
 }
 
-/** A bar on stderr: `importing [=====-----] 50% | 500/1000 rows | processing`. */
+/**
+ * A bar on stderr: `importing [=====-----] 50% | 500/1000 rows | processing`. While the file is still being
+ * split its row count is unknown: the bar stays empty and shows the rows counted so far.
+ */
 function barView(stream: OutputStream): ProgressView {
   const bar = new SingleBar(
     {
       stream: stream as NodeJS.WritableStream,
-      format: 'importing [{bar}] {percentage}% | {value}/{total} rows | {state}',
+      format: 'importing [{bar}] {percentage}% | {rows} | {state}',
       hideCursor: true,
       clearOnComplete: true,
     },
@@ -29,13 +32,17 @@ function barView(stream: OutputStream): ProgressView {
   return {
     update(job) {
       const { processed, total } = job ? progressOf(job) : { processed: 0, total: undefined };
-      const state = job?.status ?? 'queued';
+      const payload = {
+        state: job?.status ?? 'queued',
+        rows: total === undefined ? `${processed} rows` : `${processed}/${total} rows`,
+      };
+      const [value, max] = total === undefined ? [0, 1] : [processed, total];
       if (!started) {
-        bar.start(total ?? 0, processed, { state });
+        bar.start(max, value, payload);
         started = true;
       }
-      if (total !== undefined) bar.setTotal(total);
-      bar.update(processed, { state });
+      bar.setTotal(max);
+      bar.update(value, payload);
     },
     stop() {
       if (started) bar.stop();

@@ -94,11 +94,13 @@ describe('Function: progressView', () => {
     const view = progressView(io);
 
     // Act
+    view.update(aJob({ status: 'splitting' }));
     view.update(aJob({ status: 'processing', rowsTotal: 10 }));
     view.stop();
 
     // Assess
-    expect(stderr.text()).toContain('5/10 rows | processing');
+    expect(stderr.text()).toContain('0% | 5 rows | splitting');
+    expect(stderr.text()).toContain('50% | 5/10 rows | processing');
     expect(stdout.text()).toBe('');
   });
 });
