@@ -15,9 +15,13 @@ export interface CliIO {
   readonly cwd: string;
 }
 
-/** The IO of this process. */
+/**
+ * The IO of this process. The working directory is where the user typed the command: `npm run` moves to
+ * the package folder and says where it came from in `INIT_CWD`.
+ */
 export function processIO(): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  const cwd = process.env.INIT_CWD || process.cwd();
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd };
 }
 
 /** Writes one line. */
