@@ -41,21 +41,19 @@ export interface SweptImport {
 }
 
 /**
- * Reads a manifest: a JSON array of entries, or an object holding it under `batches` or `entries`.
+ * Reads a split manifest: the JSON array of the entries of the batches one splitter run sent.
  *
  * @example
  * parseManifest(key, '[{"batchNo":1,"rowNumbers":[2,5]}]'); // [{ batchNo: 1, rowNumbers: [2, 5] }]
  */
 export function parseManifest(key: string, text: string): ManifestEntry[] {
-  let parsed: unknown;
+  let entries: unknown;
   try {
-    parsed = JSON.parse(text);
+    entries = JSON.parse(text);
   } catch (err) {
     throw new ManifestError(key, (err as Error).message);
   }
-  const holder = parsed as { batches?: unknown; entries?: unknown };
-  const entries = Array.isArray(parsed) ? parsed : (holder?.batches ?? holder?.entries);
-  if (!Array.isArray(entries)) throw new ManifestError(key, 'it holds no list of batches');
+  if (!Array.isArray(entries)) throw new ManifestError(key, 'it is not a list of batches');
   for (const entry of entries as ManifestEntry[]) {
     if (typeof entry?.batchNo !== 'number' || !Array.isArray(entry.rowNumbers)) {
       throw new ManifestError(key, `an entry is not {batchNo, rowNumbers}: ${JSON.stringify(entry)}`);

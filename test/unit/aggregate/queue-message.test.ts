@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedMessageError, parseMessage } from '../../../shared/pipeline/messages.js';
+import { parseManifest } from '../../../shared/pipeline/sweep.js';
 
 describe('Function: parseMessage', () => {
   it('returns a message of the expected kind', () => {
@@ -25,5 +26,23 @@ describe('Function: parseMessage', () => {
     const body = JSON.stringify({ kind: 'batch', workspace: 'acme', importId: 'acme.x' });
 
     expect(() => parseMessage(body, 'batch')).toThrow(/batchNo or rows is missing/);
+  });
+});
+
+describe('Function: parseManifest', () => {
+  it('reads the batches a splitter run listed', () => {
+    expect(parseManifest('m', '[{"batchNo":1,"rowNumbers":[2,5]}]')).toEqual([
+      { batchNo: 1, rowNumbers: [2, 5] },
+    ]);
+  });
+
+  it.each([
+    ['not JSON', '['],
+    ['not a list', '{"batches":[]}'],
+    ['an entry without row numbers', '[{"batchNo":1}]'],
+  ])('names the manifest when it is %s', (_case, text) => {
+    expect(() => parseManifest('parts/acme/x/manifest/000001.json', text)).toThrow(
+      /parts\/acme\/x\/manifest\/000001.json/,
+    );
   });
 });
