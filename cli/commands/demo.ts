@@ -1,15 +1,17 @@
 /**
  * `demo`: the README's quick start in one command. Starts a local stack in this process, defines the
  * examples' custom field, submits every file of `examples/`, waits for each import, prints its summary,
- * the first rows of its failures.csv and where its report was saved, then stops everything (also on
- * Ctrl-C or an error). Exit 0 when every import ended as the examples intend, 1 otherwise.
+ * the first rows of its failures.csv and where its report was saved, exports the contacts and imports
+ * them again (every row `unchanged`), prints a table of all the imports, then stops everything (also on
+ * Ctrl-C or an error). Exit 0 when every import ended as intended, 1 otherwise.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { findMotoServer } from '../../infra/local/emulator.js';
 import { loadConfig } from '../../shared/config.js';
 import { REPORT_COLUMNS } from '../../shared/domain/channels.js';
+import type { Channel, KeyName } from '../../shared/domain/model.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
 import { DEMO_FIELDS, DEMO_IMPORTS, DEMO_WORKSPACE, EXAMPLES_DIR } from '../demo-plan.js';
 import { displayPath, summaryLines, summaryTable } from '../format.js';
@@ -19,6 +21,7 @@ import { localDir } from '../local/state.js';
 import { type CommandContext, EXIT } from '../program.js';
 import { workspaceStore } from '../stores.js';
 import { localStackEnv, type Target, targetFor } from '../target.js';
+import { writeCsvExport } from './export.js';
 import { awaitSummary, downloadReport, uploadImport } from './imports.js';
 
 /** Rows of failures.csv the demo shows per import. */
@@ -36,39 +39,84 @@ export function failureLines(failuresCsv: string, limit = FAILURES_SHOWN): strin
   return lines;
 }
 
-async function runImports(io: CliIO, target: Target, reportsDir: string) {
-  const results: { name: string; summary: ImportSummary; expected: string }[] = [];
+interface DemoResult {
+  readonly name: string;
+  readonly summary: ImportSummary;
+  /** Whether the import ended as the demo intends. */
+  readonly asIntended: boolean;
+}
+
+/** Submits one file as the command line would, waits, prints its summary; says so when it surprises. */
+async function importFile(
+  io: CliIO,
+  target: Target,
+  file: { dir: string; name: string; channel: Channel; key: KeyName },
+  intended: (summary: ImportSummary) => string | undefined,
+): Promise<{ importId: string; result: DemoResult }> {
+  const shown = file.dir === EXAMPLES_DIR ? `examples/${file.name}` : file.name;
+  println(
+    io.stdout,
+    `$ npm run cli -- submit ${shown} -w ${DEMO_WORKSPACE} -c ${file.channel} -k ${file.key} --wait`,
+  );
+  const submitted = await uploadImport(target, file.dir, file.name, {
+    workspace: DEMO_WORKSPACE,
+    channel: file.channel,
+    key: file.key,
+  });
+  const summary = await awaitSummary(target, io, DEMO_WORKSPACE, submitted.importId, 300);
+  for (const line of summaryLines(summary)) println(io.stdout, line);
+  const surprise = intended(summary);
+  if (surprise) println(io.stdout, `UNEXPECTED: ${surprise}`);
+  return { importId: submitted.importId, result: { name: file.name, summary, asIntended: !surprise } };
+}
+
+async function runExamples(io: CliIO, target: Target, reportsDir: string): Promise<DemoResult[]> {
+  const results: DemoResult[] = [];
   for (const example of DEMO_IMPORTS) {
     println(io.stdout);
     println(io.stdout, `== ${example.file}: ${example.about}`);
-    println(
-      io.stdout,
-      `$ npm run cli -- submit examples/${example.file} -w ${DEMO_WORKSPACE} -c ${example.channel} -k ${example.key} --wait`,
+    const { importId, result } = await importFile(
+      io,
+      target,
+      { dir: EXAMPLES_DIR, name: example.file, channel: example.channel, key: example.key },
+      (summary) =>
+        summary.outcome === example.expect
+          ? undefined
+          : `this example should end ${example.expect}, it ended ${summary.outcome}`,
     );
-    const submitted = await uploadImport(target, EXAMPLES_DIR, example.file, {
-      workspace: DEMO_WORKSPACE,
-      channel: example.channel,
-      key: example.key,
-    });
-    const summary = await awaitSummary(target, io, DEMO_WORKSPACE, submitted.importId, 300);
-    for (const line of summaryLines(summary)) println(io.stdout, line);
-    const out = join(reportsDir, submitted.importId);
-    const files = await downloadReport(target, DEMO_WORKSPACE, submitted.importId, out);
+    const out = join(reportsDir, importId);
+    const files = await downloadReport(target, DEMO_WORKSPACE, importId, out);
     const failures = failureLines(readFileSync(files.failures, 'utf8'));
     if (failures.length > 0) {
       println(io.stdout, 'failures.csv (row, code, message):');
       for (const line of failures) println(io.stdout, line);
     }
     println(io.stdout, `report saved in ${displayPath(io.cwd, out)}/`);
-    if (summary.outcome !== example.expect) {
-      println(
-        io.stdout,
-        `UNEXPECTED: this example should end ${example.expect}, it ended ${summary.outcome}`,
-      );
-    }
-    results.push({ name: example.file, summary, expected: example.expect });
+    results.push(result);
   }
   return results;
+}
+
+/** Exports the contacts as a LINE file and imports it again: every row must come back `unchanged`. */
+async function roundTrip(io: CliIO, target: Target, dir: string): Promise<DemoResult> {
+  const name = 'contacts-export.csv';
+  println(io.stdout);
+  println(io.stdout, '== export the contacts and import them again: nothing changes');
+  println(io.stdout, `$ npm run cli -- export -w ${DEMO_WORKSPACE} -c line -k phone > ${name}`);
+  let csv = '';
+  const { written } = await writeCsvExport(target, DEMO_WORKSPACE, 'line', 'phone', {
+    write: (text: string) => {
+      csv += text;
+    },
+  });
+  writeFileSync(join(dir, name), csv);
+  println(io.stdout, `${written} contacts written to ${displayPath(io.cwd, join(dir, name))}`);
+  const { result } = await importFile(io, target, { dir, name, channel: 'line', key: 'phone' }, (summary) =>
+    summary.outcome === 'succeeded' && summary.rows.unchanged === summary.rows.total
+      ? undefined
+      : `every row should be unchanged, the import ended ${summary.outcome} with ${summary.rows.unchanged} of ${summary.rows.total} unchanged`,
+  );
+  return result;
 }
 
 export async function demo(ctx: CommandContext): Promise<number> {
@@ -100,10 +148,10 @@ export async function demo(ctx: CommandContext): Promise<number> {
     }
     const reportsDir = join(localDir(io.env), 'demo-reports');
     mkdirSync(reportsDir, { recursive: true });
-    const results = await runImports(io, target, reportsDir);
+    const results = [...(await runExamples(io, target, reportsDir)), await roundTrip(io, target, reportsDir)];
     println(io.stdout);
     for (const line of summaryTable(results)) println(io.stdout, line);
-    const unexpected = results.filter((r) => r.summary.outcome !== r.expected);
+    const unexpected = results.filter((r) => !r.asIntended);
     println(io.stdout);
     println(io.stdout, 'what each deliberate error means: examples/README.md');
     return unexpected.length === 0 ? EXIT.ok : EXIT.failed;

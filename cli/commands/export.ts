@@ -15,7 +15,7 @@ import { type CsvLayout, contactJson, csvLayout } from '../export-format.js';
 import { type OutputStream, println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
 import { contactStore, workspaceStore } from '../stores.js';
-import { withTarget } from '../target.js';
+import { type Target, withTarget } from '../target.js';
 import { parseChannel, parseKey, parseWorkspace } from '../validate.js';
 
 /** The Key Value a channel's export is re-imported with unless `--key` says otherwise. */
@@ -53,6 +53,55 @@ function write(stream: OutputStream, text: string): void {
   if (text !== '') stream.write(text);
 }
 
+/** How many contacts a CSV export wrote, and why it left the others out. */
+export interface CsvExportCounts {
+  readonly written: number;
+  /** Contacts without a value for the key, or not on the file's channel. */
+  readonly notCarried: number;
+  /** Contacts whose key value a later contact also holds. */
+  readonly shadowed: number;
+}
+
+/**
+ * Writes a workspace's contacts as a channel's import file keyed by `key` (see the module comment).
+ *
+ * @example
+ * const counts = await writeCsvExport(target, 'acme', 'line', 'phone', io.stdout);
+ */
+export async function writeCsvExport(
+  target: Target,
+  workspace: string,
+  channel: Channel,
+  key: KeyName,
+  out: OutputStream,
+): Promise<CsvExportCounts> {
+  const contacts = contactStore(target);
+  const workspaces = workspaceStore(target);
+  const [settings, fields] = await Promise.all([
+    workspaces.getSettings(workspace),
+    workspaces.listFields(workspace),
+  ]);
+  const layout = csvLayout(channel, key, fields, settings.timeZone);
+  const selected = await latestHolders(liveContacts(contacts.list(workspace)), layout);
+  // A BOM so that Excel shows Chinese names; the importer strips it.
+  write(out, stringify([layout.header], { bom: true }));
+  let written = 0;
+  let notCarried = 0;
+  let shadowed = 0;
+  for await (const page of liveContacts(contacts.list(workspace))) {
+    const rows: string[][] = [];
+    for (const contact of page) {
+      const row = layout.row(contact);
+      if (!row) notCarried += 1;
+      else if (!selected.has(contact.contactId)) shadowed += 1;
+      else rows.push(row);
+    }
+    write(out, stringify(rows));
+    written += rows.length;
+  }
+  return { written, notCarried, shadowed };
+}
+
 export async function exportContacts(ctx: CommandContext, options: ExportOptions): Promise<number> {
   const { io } = ctx;
   const workspace = parseWorkspace(options.workspace);
@@ -62,10 +111,9 @@ export async function exportContacts(ctx: CommandContext, options: ExportOptions
   const key = parseKey(channel, options.key ?? DEFAULT_EXPORT_KEY[channel]);
 
   return withTarget(ctx, async (target) => {
-    const contacts = contactStore(target);
     if (options.format === 'jsonl') {
       let count = 0;
-      for await (const page of liveContacts(contacts.list(workspace))) {
+      for await (const page of liveContacts(contactStore(target).list(workspace))) {
         write(io.stdout, page.map((contact) => `${JSON.stringify(contactJson(contact))}\n`).join(''));
         count += page.length;
       }
@@ -73,29 +121,13 @@ export async function exportContacts(ctx: CommandContext, options: ExportOptions
       return EXIT.ok;
     }
 
-    const workspaces = workspaceStore(target);
-    const [settings, fields] = await Promise.all([
-      workspaces.getSettings(workspace),
-      workspaces.listFields(workspace),
-    ]);
-    const layout = csvLayout(channel, key, fields, settings.timeZone);
-    const selected = await latestHolders(liveContacts(contacts.list(workspace)), layout);
-    // A BOM so that Excel shows Chinese names; the importer strips it.
-    write(io.stdout, stringify([layout.header], { bom: true }));
-    let written = 0;
-    let notCarried = 0;
-    let shadowed = 0;
-    for await (const page of liveContacts(contacts.list(workspace))) {
-      const rows: string[][] = [];
-      for (const contact of page) {
-        const row = layout.row(contact);
-        if (!row) notCarried += 1;
-        else if (!selected.has(contact.contactId)) shadowed += 1;
-        else rows.push(row);
-      }
-      write(io.stdout, stringify(rows));
-      written += rows.length;
-    }
+    const { written, notCarried, shadowed } = await writeCsvExport(
+      target,
+      workspace,
+      channel,
+      key,
+      io.stdout,
+    );
     println(
       io.stderr,
       `exported ${written} contacts of workspace ${workspace} (${channel} file, key ${key})`,
