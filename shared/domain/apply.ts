@@ -2,8 +2,8 @@
  * Applies one row's filled cells to one contact (RULES §3–§5): blank never overwrites, tags merge,
  * channel primary keys attach but never change, locked email / phone stay, EDM irreversibility holds.
  */
-import { type CodedIssue, issue } from './codes.js';
-import type { Channel, Contact, Identity, Issue, RowInput } from './model.js';
+import { issue } from './codes.js';
+import type { Channel, Contact, EdmStatus, Identity, Issue, RowInput } from './model.js';
 import { IRREVERSIBLE_EDM_STATUSES } from './status.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -18,9 +18,128 @@ export interface Applied {
 /** Whether another contact (not the one being written) already holds this channel primary key. */
 export type HeldElsewhere = (identity: Identity) => boolean;
 
+/** Profile cells that simply overwrite. Email and phone have locks and are handled apart. */
+const OVERWRITTEN = ['name', 'customerId', 'note', 'gender', 'birthday'] as const;
+
+/** The contact being built and what happened to it; passed to the steps below instead of closures. */
+interface Work {
+  readonly next: Mutable<Contact>;
+  readonly warnings: Issue[];
+  readonly heldElsewhere: HeldElsewhere;
+  changed: boolean;
+}
+
+/** Whether a channel primary key can be attached; warns when another contact holds it. */
+function claimable(work: Work, identity: Identity, column: string): boolean {
+  if (!work.heldElsewhere(identity)) return true;
+  work.warnings.push(issue('CHANNEL_KEY_IGNORED', { column, value: identity.value, held: 'taken' }));
+  return false;
+}
+
+function differs(work: Work, column: string, value: string): void {
+  work.warnings.push(issue('CHANNEL_KEY_IGNORED', { column, value, held: 'differs' }));
+}
+
+function applyLine(work: Work, uid: string): void {
+  const { next } = work;
+  if (next.line) {
+    if (next.line.uid !== uid) differs(work, 'line_uid', uid);
+  } else if (claimable(work, { type: 'line_uid', value: uid }, 'line_uid')) {
+    next.line = { uid };
+    work.changed = true;
+  }
+}
+
+function applyEdm(work: Work, edm: NonNullable<RowInput['edm']>): void {
+  const { next } = work;
+  const current = next.edm;
+  if (current === undefined) {
+    if (claimable(work, { type: 'edm_email', value: edm.email }, 'email')) {
+      next.edm = { ...edm };
+      next.email = edm.email;
+      work.changed = true;
+    }
+    return;
+  }
+  if (current.email !== edm.email) {
+    differs(work, 'email', edm.email);
+    return;
+  }
+  let status: EdmStatus = edm.status;
+  if (status === 'subscribed' && IRREVERSIBLE_EDM_STATUSES.has(current.status)) {
+    work.warnings.push(issue('STATUS_IRREVERSIBLE', { current: current.status, requested: status }));
+    status = current.status;
+  }
+  const consentSource = edm.consentSource ?? current.consentSource;
+  const consentAt = edm.consentAt ?? current.consentAt;
+  if (
+    status !== current.status ||
+    consentSource !== current.consentSource ||
+    consentAt !== current.consentAt
+  ) {
+    next.edm = {
+      email: current.email,
+      status,
+      ...(consentSource === undefined ? {} : { consentSource }),
+      ...(consentAt === undefined ? {} : { consentAt }),
+    };
+    work.changed = true;
+  }
+}
+
+function applyWhatsapp(work: Work, { mobile, status }: NonNullable<RowInput['whatsapp']>): void {
+  const { next } = work;
+  const current = next.whatsapp;
+  if (current) {
+    if (current.mobile !== mobile) differs(work, 'WhatsApp_mobile', mobile);
+    else if (current.status !== status) {
+      next.whatsapp = { mobile, status };
+      work.changed = true;
+    }
+  } else if (next.sms && next.sms.phone !== mobile) {
+    work.warnings.push(
+      issue('CHANNEL_KEY_IGNORED', { column: 'WhatsApp_mobile', value: mobile, held: 'phone-locked' }),
+    );
+  } else if (claimable(work, { type: 'whatsapp', value: mobile }, 'WhatsApp_mobile')) {
+    next.whatsapp = { mobile, status };
+    next.phone = mobile;
+    work.changed = true;
+  }
+}
+
+function applyProfile(work: Work, profile: RowInput['profile'], channel: Channel): void {
+  const { next } = work;
+  for (const field of OVERWRITTEN) {
+    const value = profile[field];
+    if (value !== undefined && next[field] !== value) {
+      Object.assign(next, { [field]: value });
+      work.changed = true;
+    }
+  }
+  const { email, phone } = profile;
+  if (email !== undefined && next.email !== email) {
+    if (next.edm) work.warnings.push(issue('EMAIL_LOCKED', { value: email }));
+    else {
+      next.email = email;
+      work.changed = true;
+    }
+  }
+  if (phone !== undefined && next.phone !== phone) {
+    const lock = next.whatsapp ? 'WhatsApp' : next.sms ? 'SMS' : undefined;
+    if (lock) {
+      const column = channel === 'edm' ? 'mobile' : 'phone';
+      work.warnings.push(issue('PHONE_LOCKED', { column, value: phone, channel: lock }));
+    } else {
+      next.phone = phone;
+      work.changed = true;
+    }
+  }
+}
+
 /**
- * The contact with the row applied. `channel` names the phone column in warnings (`mobile` in EDM files); `heldElsewhere` tells which
- * channel primary keys belong to someone else (attaching them would take them away).
+ * The contact with the row applied. `channel` names the phone column in warnings (`mobile` in EDM files);
+ * `heldElsewhere` tells which channel primary keys belong to someone else (attaching them would take them
+ * away from their holder).
  *
  * @example
  * applyRow(contact, row, 'line', () => false);
@@ -32,111 +151,30 @@ export function applyRow(
   channel: Channel,
   heldElsewhere: HeldElsewhere,
 ): Applied {
-  const next: Mutable<Contact> = { ...base, tags: [...base.tags], custom: { ...base.custom } };
-  const warnings: Issue[] = [];
-  let changed = false;
-  const set = <K extends keyof Mutable<Contact>>(field: K, value: Contact[K]): void => {
-    if (next[field] === value) return;
-    next[field] = value;
-    changed = true;
+  const work: Work = {
+    next: { ...base, tags: [...base.tags], custom: { ...base.custom } },
+    warnings: [],
+    heldElsewhere,
+    changed: false,
   };
-  /** Whether a channel primary key can be attached; warns when another contact holds it. */
-  const claimable = (identity: Identity, column: string): boolean => {
-    if (!heldElsewhere(identity)) return true;
-    warnings.push(issue('CHANNEL_KEY_IGNORED', { column, value: identity.value, held: 'taken' }));
-    return false;
-  };
-  const differs = (column: string, value: string): CodedIssue =>
-    issue('CHANNEL_KEY_IGNORED', { column, value, held: 'differs' });
+  if (row.line) applyLine(work, row.line.uid);
+  if (row.edm) applyEdm(work, row.edm);
+  if (row.whatsapp) applyWhatsapp(work, row.whatsapp);
+  applyProfile(work, row.profile, channel);
 
-  if (row.line) {
-    const uid = row.line.uid;
-    if (next.line) {
-      if (next.line.uid !== uid) warnings.push(differs('line_uid', uid));
-    } else if (claimable({ type: 'line_uid', value: uid }, 'line_uid')) set('line', { uid });
-  }
-
-  if (row.edm) {
-    const { email, status, consentSource, consentAt } = row.edm;
-    const current = next.edm;
-    if (current) {
-      if (current.email !== email) warnings.push(differs('email', email));
-      else {
-        const keep = status === 'subscribed' && IRREVERSIBLE_EDM_STATUSES.has(current.status);
-        if (keep) warnings.push(issue('STATUS_IRREVERSIBLE', { current: current.status, requested: status }));
-        const updated = {
-          ...current,
-          status: keep ? current.status : status,
-          ...(consentSource === undefined ? {} : { consentSource }),
-          ...(consentAt === undefined ? {} : { consentAt }),
-        };
-        if (
-          updated.status !== current.status ||
-          updated.consentSource !== current.consentSource ||
-          updated.consentAt !== current.consentAt
-        ) {
-          set('edm', updated);
-        }
-      }
-    } else if (claimable({ type: 'edm_email', value: email }, 'email')) {
-      set('edm', { ...row.edm });
-      set('email', email);
-    }
-  }
-
-  if (row.whatsapp) {
-    const { mobile, status } = row.whatsapp;
-    const current = next.whatsapp;
-    if (current) {
-      if (current.mobile !== mobile) warnings.push(differs('WhatsApp_mobile', mobile));
-      else if (current.status !== status) set('whatsapp', { mobile, status });
-    } else if (next.sms && next.sms.phone !== mobile) {
-      warnings.push(
-        issue('CHANNEL_KEY_IGNORED', { column: 'WhatsApp_mobile', value: mobile, held: 'phone-locked' }),
-      );
-    } else if (claimable({ type: 'whatsapp', value: mobile }, 'WhatsApp_mobile')) {
-      set('whatsapp', { mobile, status });
-      set('phone', mobile);
-    }
-  }
-
-  const { profile } = row;
-  if (profile.name !== undefined) set('name', profile.name);
-  if (profile.customerId !== undefined) set('customerId', profile.customerId);
-  if (profile.note !== undefined) set('note', profile.note);
-  if (profile.gender !== undefined) set('gender', profile.gender);
-  if (profile.birthday !== undefined) set('birthday', profile.birthday);
-  if (profile.email !== undefined) {
-    if (next.edm && next.edm.email !== profile.email)
-      warnings.push(issue('EMAIL_LOCKED', { value: profile.email }));
-    else set('email', profile.email);
-  }
-  if (profile.phone !== undefined) {
-    const lock = next.whatsapp
-      ? { channel: 'WhatsApp', phone: next.whatsapp.mobile }
-      : next.sms && { channel: 'SMS', phone: next.sms.phone };
-    if (lock && lock.phone !== profile.phone) {
-      warnings.push(
-        issue('PHONE_LOCKED', {
-          column: channel === 'edm' ? 'mobile' : 'phone',
-          value: profile.phone,
-          channel: lock.channel,
-        }),
-      );
-    } else set('phone', profile.phone);
-  }
-
+  const { next } = work;
   for (const tag of row.tags) {
     if (!next.tags.includes(tag)) {
       next.tags.push(tag);
-      changed = true;
+      work.changed = true;
     }
   }
-  for (const [name, value] of Object.entries(row.custom)) {
+  for (const name in row.custom) {
+    const value = row.custom[name] as Contact['custom'][string];
     if (next.custom[name] !== value) {
       next.custom[name] = value;
-      changed = true;
+      work.changed = true;
     }
   }
-  return { contact: next, changed, warnings };
+  return { contact: next, changed: work.changed, warnings: work.warnings };
 }

@@ -170,7 +170,7 @@ const DEFINITIONS = {
   // Warnings: the row succeeded; the warning appears in warnings.csv.
   KEY_MATCHED_SEVERAL: define<{ key: string; count: number; contactId: string; holdsChannelKey: boolean }>(
     'warning',
-    'The key value is held by several contacts; the one created latest was updated.',
+    'The key value is held by several contacts: the one holding the row’s channel identifier, else the one created latest, was updated (nothing merged).',
     ({ key, count, contactId, holdsChannelKey }) =>
       `${count} contacts have this ${key}; ${contactId} was updated (${
         holdsChannelKey ? "it holds the row's channel identifier" : 'the one created latest'

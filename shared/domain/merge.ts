@@ -114,8 +114,9 @@ export function foldContacts(survivor: Contact, others: readonly Contact[]): Con
   if (firstWhatsapp) {
     const status = mostRestrictiveWhatsapp([firstWhatsapp.status, ...moreWhatsapp.map((w) => w.status)]);
     folded.whatsapp = { mobile: firstWhatsapp.mobile, status };
-    folded.phone = firstWhatsapp.mobile;
   }
+  // A WhatsApp or SMS channel locks the phone to its number.
+  folded.phone = lockedPhoneOf(folded) ?? folded.phone;
   return folded;
 }
 

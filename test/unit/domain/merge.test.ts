@@ -60,6 +60,14 @@ describe('RULES §6 merging contacts that hold the same channel', () => {
     expect(folded.sms).toEqual({ phone: '+886912345678' });
   });
 
+  it('makes the number an SMS channel locks the phone', () => {
+    const folded = foldContacts(contact(1, { phone: '+886933444555' }), [
+      contact(2, { sms: { phone: '+886912345678' } }),
+    ]);
+
+    expect(folded.phone).toBe('+886912345678');
+  });
+
   it('fills blank fields from the earlier created first', () => {
     const folded = foldContacts(contact(1), [
       contact(2, { name: 'Second', fbId: 'fb2' }),
