@@ -17,7 +17,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -40,6 +39,7 @@ import {
 } from './constructs/pipeline-function.js';
 import { PipelineQueue } from './constructs/pipeline-queue.js';
 import { PipelineTable } from './constructs/pipeline-table.js';
+import { SendingHealth } from './constructs/sending-health.js';
 import { UploadBucket } from './constructs/upload-bucket.js';
 import { InvalidPropsError } from './errors.js';
 import { STACK_OUTPUTS } from './outputs.js';
@@ -167,6 +167,8 @@ export class ContactImportStack extends Stack {
   readonly alarms: PipelineAlarms;
   /** The SFTP server, when there are partners. */
   readonly sftp: PartnerSftp | undefined;
+  /** SES feedback → sending-health function (RULES §8). */
+  readonly sendingHealth: SendingHealth;
 
   constructor(scope: Construct, id: string, props: ContactImportStackProps) {
     const production = props.production ?? false;
@@ -278,7 +280,19 @@ export class ContactImportStack extends Stack {
     }
     for (const name of names) this.alarms.watchFunction(name, this.functions[name].fn);
 
-    if (props.sesConfigurationSet) this.connectSendingFeedback(props.sesConfigurationSet);
+    this.sendingHealth = new SendingHealth(this, 'SendingHealth', {
+      resources: this.resources,
+      environment,
+      contactsTable: this.tables.contacts,
+      notificationsTopic: this.topics.notifications,
+      alarmTopic: this.topics.alarms,
+      feedback: { topic: this.topics.feedback, queue: this.queues.feedback },
+      topicKey: this.topicKey,
+      sesConfigurationSet: props.sesConfigurationSet,
+      logLevel: props.logLevel,
+      removalPolicy: retain,
+      maxMessageAge: props.maxMessageAge,
+    });
     this.sftp = props.sftpPartners?.length
       ? new PartnerSftp(this, 'PartnerSftp', {
           bucket: this.uploads.bucket,
@@ -351,26 +365,6 @@ export class ContactImportStack extends Stack {
     allowObjects(sweeper.role, bucket, PARTS_PREFIX, ['s3:GetObject', 's3:PutObject']);
     allowList(sweeper.role, bucket);
     allowSend(sweeper.role, queue('aggregate'));
-  }
-
-  /**
-   * The hook for sending health (RULES §8): SES events of the configuration set go to the feedback
-   * topic, which delivers them (raw) to the feedback queue.
-   */
-  private connectSendingFeedback(configurationSetName: string): void {
-    new ses.ConfigurationSetEventDestination(this, 'SendingFeedback', {
-      configurationSet: ses.ConfigurationSet.fromConfigurationSetName(
-        this,
-        'SesConfigurationSet',
-        configurationSetName,
-      ),
-      destination: ses.EventDestination.snsTopic(this.topics.feedback),
-      events: [ses.EmailSendingEvent.SEND, ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
-    });
-    // SES publishes to an encrypted topic only if it may use the topic's key.
-    this.letServiceUseTopicKey('SesEventsUseKey', 'ses.amazonaws.com', {
-      StringEquals: { 'aws:SourceAccount': this.account },
-    });
   }
 
   /** Lets an AWS service publish to the encrypted topics (SNS asks KMS for a data key on its behalf). */

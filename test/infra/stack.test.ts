@@ -69,7 +69,8 @@ describe('Stack: contact import pipeline', () => {
 
   describe('functions', () => {
     it('runs every function on Node.js 22, arm64, with an explicit log group and Powertools settings', () => {
-      expect(Object.keys(functions)).toHaveLength(5);
+      // splitter, processor, dead-batch, aggregator, sweeper, sending-health
+      expect(Object.keys(functions)).toHaveLength(6);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -142,7 +143,8 @@ describe('Stack: contact import pipeline', () => {
 
   describe('event sources', () => {
     it('reports batch item failures and limits concurrency on every event source', () => {
-      expect(eventSources).toHaveLength(4);
+      // uploads, batches, batches DLQ (dead-batch), aggregate, SES feedback
+      expect(eventSources).toHaveLength(5);
       for (const source of eventSources) {
         expect(source.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
         expect(source.Properties.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
