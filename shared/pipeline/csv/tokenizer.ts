@@ -351,6 +351,10 @@ export class CsvTokenizer {
       case AFTER_CLOSE:
         this.bounds.push(this.cellStart, this.closeAt, this.cellFlags);
         break;
+      case FIELD_START:
+        // The input ends right after a delimiter: the last cell is empty.
+        this.bounds.push(len, len, 0);
+        break;
       default:
         this.bounds.push(this.cellStart, len, this.cellFlags);
     }

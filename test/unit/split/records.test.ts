@@ -48,6 +48,20 @@ function readFrom(
 const summary = (records: CsvRecord[]) => records.map((r) => [r.rowNumber, r.line, r.cells, r.error?.code]);
 
 describe('Function: readRecords', () => {
+  it('reads an empty last cell of a last line that has no line break', async () => {
+    // Prepare
+    const text = 'a,b,c\n1,,';
+
+    // Act
+    const records = await readAll(Buffer.from(text));
+
+    // Assess
+    expect(records.map((r) => r.cells)).toEqual([
+      ['a', 'b', 'c'],
+      ['1', '', ''],
+    ]);
+  });
+
   it('numbers rows as a spreadsheet does: header 1, multi-line cells counted once', async () => {
     // Prepare
     const text = 'name,note\r\nAnn,"line one\r\nline two"\r\n"Bob ""B""",plain\r\nCid,"a\nb\nc"\r\nDee,x\r\n';
