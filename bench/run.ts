@@ -1,0 +1,200 @@
+/**
+ * `npm run bench`: every benchmark of the pipeline in one table (metric, value, goal, met?) with the machine
+ * it ran on. `--json` also writes bench/results.json; `--quick` runs smaller sizes (a smoke run whose
+ * numbers are not comparable to the goals); `--only a,b` measures only what those metrics need.
+ *
+ * Generated files come from bench/generate.ts (seeded), LINE channel keyed by phone. The emulator is started
+ * by this process and stopped at the end.
+ */
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { describePrices } from './cost.js';
+import { generatedImport, updateOf } from './lib/files.js';
+import { LocalEnvironment } from './lib/pipeline.js';
+import {
+  describeMachine,
+  isMet,
+  type Metric,
+  machineLine,
+  metricsJson,
+  renderTable,
+  type Section,
+} from './lib/report.js';
+import { endToEndSection, measureEndToEnd } from './metrics/e2e.js';
+import { importSection, measureImports } from './metrics/import-costs.js';
+import { measureQueues, queueSection } from './metrics/queues.js';
+import { measureSplitter, splitterSection } from './metrics/splitter.js';
+
+/** The metrics each measurement produces. */
+const GROUPS = {
+  splitter: ['splitter_cpu_ratio', 'splitter_rss_ratio'],
+  queues: ['sqs_messages_per_1000_rows', 'sqs_billed_requests_per_1000_rows'],
+  imports: [
+    'dynamodb_calls_per_1000_rows_first',
+    'dynamodb_calls_per_1000_rows_update',
+    'dynamodb_rcu_per_row_first',
+    'dynamodb_rcu_per_row_update',
+    'dynamodb_wcu_floor_per_row_first',
+    'dynamodb_wcu_per_row_first',
+    'dynamodb_wcu_floor_per_row_update',
+    'dynamodb_wcu_per_row_update',
+    'reimport_wcu_per_row',
+    'cost_usd_per_million_rows',
+    'naive_cost_usd_per_million_rows',
+  ],
+  e2e: ['e2e_rows_per_second_local', 'e2e_overhead_ratio'],
+} as const;
+
+type Group = keyof typeof GROUPS;
+const ALL_METRICS: readonly string[] = Object.values(GROUPS).flat();
+
+/** Sizes of a full run (as the goals are stated) and of a quick smoke run. */
+const SIZES = {
+  full: {
+    splitRows: 200_000,
+    splitBigRows: 2_000_000,
+    splitRuns: 3,
+    queueRows: 200_000,
+    importRows: 3_000,
+    e2eRows: 20_000,
+  },
+  quick: {
+    splitRows: 20_000,
+    splitBigRows: 200_000,
+    splitRuns: 1,
+    queueRows: 20_000,
+    importRows: 600,
+    e2eRows: 2_000,
+  },
+} as const;
+
+export class UnknownMetricError extends Error {
+  constructor(name: string) {
+    super(`Unknown metric "${name}". Known metrics: ${ALL_METRICS.join(', ')}`);
+    this.name = 'UnknownMetricError';
+  }
+}
+
+interface Options {
+  readonly quick: boolean;
+  readonly json: boolean;
+  readonly only?: string;
+}
+
+function selected(only: string | undefined): Set<string> {
+  if (!only) return new Set(ALL_METRICS);
+  const names = only
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const name of names) if (!ALL_METRICS.includes(name)) throw new UnknownMetricError(name);
+  return new Set(names);
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function measure(options: Options, wanted: Set<string>): Promise<Section[]> {
+  const sizes = options.quick ? SIZES.quick : SIZES.full;
+  const needs = (group: Group) => GROUPS[group].some((name) => wanted.has(name));
+  const sections: Section[] = [];
+  if (needs('splitter')) {
+    progress(
+      `splitter: ${sizes.splitRows.toLocaleString('en')} and ${sizes.splitBigRows.toLocaleString('en')} rows`,
+    );
+    const result = await measureSplitter({
+      rows: sizes.splitRows,
+      bigRows: sizes.splitBigRows,
+      runs: sizes.splitRuns,
+    });
+    sections.push(splitterSection(result));
+  }
+  if (!needs('queues') && !needs('imports') && !needs('e2e')) return sections;
+  progress('starting the emulator');
+  const env = await LocalEnvironment.start();
+  try {
+    if (needs('queues')) {
+      progress(`queues: splitting ${sizes.queueRows.toLocaleString('en')} rows on the emulator`);
+      sections.push(queueSection(await measureQueues(env, generatedImport('line', sizes.queueRows, 3))));
+    }
+    let cpuSecondsPerRow: number | undefined;
+    if (needs('e2e')) {
+      progress(`e2e: ${sizes.e2eRows.toLocaleString('en')} rows through the local pipeline`);
+      const result = await measureEndToEnd(env, generatedImport('line', sizes.e2eRows, 5));
+      cpuSecondsPerRow = result.cpuSeconds / result.rows;
+      sections.push(endToEndSection(result));
+    }
+    if (needs('imports')) {
+      progress(`imports: ${sizes.importRows.toLocaleString('en')} rows, first / update / reimport, metered`);
+      const first = generatedImport('line', sizes.importRows, 1);
+      sections.push(
+        importSection(await measureImports(env, { first, update: updateOf(first) }), cpuSecondsPerRow),
+      );
+    }
+  } finally {
+    await env.stop();
+  }
+  return sections;
+}
+
+async function main(options: Options): Promise<void> {
+  // The handlers' INFO logs and the SDK's notice that its 2027 releases need Node 22 would bury the table.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const wanted = selected(options.only);
+  const started = performance.now();
+  const machine = describeMachine();
+  const loadBefore = os.loadavg();
+  const sections = await measure(options, wanted);
+  const seconds = (performance.now() - started) / 1000;
+  const loadAfter = os.loadavg();
+  const order = (m: Metric) => ALL_METRICS.indexOf(m.name);
+  const metrics = sections
+    .flatMap((s) => s.metrics)
+    .filter((m) => wanted.has(m.name))
+    .sort((a, b) => order(a) - order(b));
+
+  const load = (l: number[]) => l.map((n) => n.toFixed(2)).join(' ');
+  const lines = [
+    `Benchmarks${options.quick ? ' — QUICK RUN: small sizes, a smoke test; the numbers are NOT comparable to the goals' : ''}`,
+    `Machine: ${machineLine(machine)}`,
+    `Load average (1, 5, 15 min) before ${load(loadBefore)}, after ${load(loadAfter)}`,
+    '',
+    renderTable(metrics),
+    '',
+    'What the numbers are:',
+    ...sections.flatMap((s) => s.notes).map((n) => `- ${n}`),
+    '',
+    `Prices: ${describePrices()}.`,
+    `Took ${(seconds / 60).toFixed(1)} min.`,
+  ];
+  console.log(lines.join('\n'));
+
+  if (options.json) {
+    const file = fileURLToPath(new URL('./results.json', import.meta.url));
+    const results = {
+      quick: options.quick,
+      machine,
+      load: { before: loadBefore, after: loadAfter },
+      seconds,
+      metrics: metricsJson(metrics),
+      notes: sections.flatMap((s) => s.notes),
+      details: sections.map((s) => s.details),
+    };
+    await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+    progress(`wrote ${file}`);
+  }
+  if (metrics.some((m) => isMet(m) === false)) progress('some metrics miss their goal (see "met?")');
+}
+
+const program = new Command('bench')
+  .description('Runs the benchmarks and prints one table: metric, value, goal, met?')
+  .option('--quick', 'small sizes for a fast smoke run (clearly labelled)', false)
+  .option('--json', 'also write bench/results.json', false)
+  .addOption(new Option('--only <metrics>', `comma-separated metric names: ${ALL_METRICS.join(', ')}`))
+  .action(async (options: Options) => main(options));
+
+await program.parseAsync(process.argv);
