@@ -4,3 +4,5 @@ import { inject } from 'vitest';
 process.env.AWS_ENDPOINT_URL = inject('emulatorEndpoint');
 process.env.AWS_REGION = 'ap-northeast-1';
 process.env.STAGE = 'local';
+// The handlers' INFO lines would drown the test output; warnings and errors still show.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
