@@ -9,6 +9,7 @@ import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-j
 import { type CodedIssue, issue } from '../codes.js';
 import { WorkspaceSettingsError } from '../errors.js';
 import type { Issue } from '../model.js';
+import { type RegionShortcut, regionShortcut } from './numbering-plan.js';
 
 /** A spreadsheet's scientific notation, `8.86912E+11`: the digits after the mantissa are gone. */
 export const EXCEL_SCIENTIFIC = /^[+-]?\d+(?:[.,]\d+)?E\+?\d+$/i;
@@ -54,6 +55,7 @@ export function createPhoneNormaliser(region: string, cacheSize = PHONE_CACHE_SI
     throw new WorkspaceSettingsError(`Region "${region}" is not a supported ISO 3166-1 alpha-2 phone region`);
   }
   const country = region as CountryCode;
+  const shortcut = regionShortcut(country);
   const nationalCache = new Map<string, Parsed>();
   const strictCache = new Map<string, Parsed>();
 
@@ -66,7 +68,7 @@ export function createPhoneNormaliser(region: string, cacheSize = PHONE_CACHE_SI
   return {
     national(column, value, warnings) {
       const parsed =
-        nationalCache.get(value) ?? remember(nationalCache, value, parseNational(value, country));
+        nationalCache.get(value) ?? remember(nationalCache, value, parseNational(value, country, shortcut));
       if ('failure' in parsed) return failure(parsed.failure, column, value, region);
       if (parsed.recovered) {
         warnings.push(issue('LEADING_ZERO_RECOVERED', { column, value, normalised: parsed.e164 }));
@@ -74,7 +76,7 @@ export function createPhoneNormaliser(region: string, cacheSize = PHONE_CACHE_SI
       return parsed.e164;
     },
     strict(column, value) {
-      const parsed = strictCache.get(value) ?? remember(strictCache, value, parseStrict(value));
+      const parsed = strictCache.get(value) ?? remember(strictCache, value, parseStrict(value, shortcut));
       if ('failure' in parsed) return failure(parsed.failure, column, value);
       return parsed.e164;
     },
@@ -92,10 +94,12 @@ function validE164(text: string, country?: CountryCode): string | undefined {
   return phone?.isValid() ? phone.number : undefined;
 }
 
-function parseNational(written: string, country: CountryCode): Parsed {
+function parseNational(written: string, country: CountryCode, shortcut: RegionShortcut | undefined): Parsed {
   const value = ascii(written);
   if (EXCEL_SCIENTIFIC.test(value)) return { failure: 'damaged' };
   if (!PHONE_CHARACTERS.test(value)) return { failure: 'invalid' };
+  const quick = shortcut?.e164(value);
+  if (quick !== undefined) return { e164: quick, recovered: false };
   const international = value.startsWith('+');
   const digits = value.replace(NON_DIGITS, '');
   const phone = parsePhoneNumberFromString(value, { defaultCountry: country, extract: false });
@@ -113,11 +117,12 @@ function parseNational(written: string, country: CountryCode): Parsed {
   return { e164: phone.number, recovered: lostZero };
 }
 
-function parseStrict(written: string): Parsed {
+function parseStrict(written: string, shortcut: RegionShortcut | undefined): Parsed {
   const value = ascii(written);
   if (EXCEL_SCIENTIFIC.test(value)) return { failure: 'damaged' };
   if (!E164.test(value))
     return { failure: /^\d+$/.test(value) && validE164(`+${value}`) ? 'plus-lost' : 'invalid' };
   // Strict: the value must already be the number's E.164 form (`+8860912…` is not).
-  return validE164(value) === value ? { e164: value, recovered: false } : { failure: 'invalid' };
+  const e164 = shortcut?.e164(value) ?? validE164(value);
+  return e164 === value ? { e164, recovered: false } : { failure: 'invalid' };
 }

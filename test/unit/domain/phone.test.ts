@@ -1,7 +1,16 @@
+import fc from 'fast-check';
+import {
+  getCountries,
+  getExampleNumber,
+  type PhoneNumber,
+  parsePhoneNumberFromString,
+} from 'libphonenumber-js/max';
+import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
 import { isIssue } from '../../../shared/domain/channels.js';
 import { WorkspaceSettingsError } from '../../../shared/domain/errors.js';
 import type { Issue } from '../../../shared/domain/model.js';
+import { regionShortcut } from '../../../shared/domain/normalise/numbering-plan.js';
 import { createPhoneNormaliser } from '../../../shared/domain/normalise/phone.js';
 
 describe('RULES §3 phone / mobile (E.164 or national format with the workspace region)', () => {
@@ -160,4 +169,67 @@ describe('RULES §3 WhatsApp_mobile (strict E.164 with +)', () => {
       phones.strict('WhatsApp_mobile', '+886912345678'),
     );
   });
+});
+
+describe('Function: regionShortcut (agrees with libphonenumber-js)', () => {
+  /** Every region with a shortcut and an example number. */
+  const REGIONS = getCountries().filter(
+    (region) => regionShortcut(region) && getExampleNumber(region, examples),
+  );
+
+  it('reads the common ways of writing a Taiwanese number', () => {
+    const shortcut = regionShortcut('TW');
+
+    expect(
+      ['0912345678', '0912-345-678', '0912 345 678', '+886912345678', '+886 912 345 678'].map((v) =>
+        shortcut?.e164(v),
+      ),
+    ).toEqual(Array(5).fill('+886912345678'));
+    expect(shortcut?.e164('(02) 2345-6789')).toBeUndefined();
+  });
+
+  it('leaves digits that dial out of the country to the full parse (Israel: 019 is an international prefix)', () => {
+    expect(regionShortcut('IL')?.e164('01997169033')).toBeUndefined();
+  });
+
+  it('leaves regions with carrier codes or transform rules to the full parse', () => {
+    expect(regionShortcut('GB')).toBeUndefined();
+    expect(regionShortcut('AR')).toBeUndefined();
+    expect(REGIONS.length).toBeGreaterThan(150);
+  });
+
+  it('gives only what the full parse gives, for numbers of every region written many ways', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...REGIONS),
+        fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 6 }),
+        fc.integer({ min: -1, max: 1 }),
+        fc.constantFrom('', '0', '00', '01', '1', '8', '+', '+ '),
+        fc.boolean(),
+        (region, tail, lengthChange, lead, hyphenated) => {
+          // Prepare: a real example number of the region with a changed tail and length, written with a
+          // national prefix, an international dialling prefix, or a country calling code.
+          const example = getExampleNumber(region, examples) as PhoneNumber;
+          const digits = example.nationalNumber;
+          const changed = `${digits.slice(0, Math.max(1, digits.length - tail.length))}${tail.join('')}`;
+          const national = changed.slice(0, digits.length + lengthChange);
+          const body = hyphenated ? `${national.slice(0, 3)}-${national.slice(3)}` : national;
+          const text = lead.startsWith('+')
+            ? `+${example.countryCallingCode}${lead.slice(1)}${body}`
+            : `${lead}${body}`;
+
+          // Act
+          const quick = regionShortcut(region)?.e164(text);
+
+          // Assess
+          if (quick !== undefined) {
+            const full = parsePhoneNumberFromString(text, { defaultCountry: region, extract: false });
+            expect(full?.isValid()).toBe(true);
+            expect(full?.number).toBe(quick);
+          }
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  }, 60_000);
 });
