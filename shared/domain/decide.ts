@@ -87,11 +87,13 @@ function distinct(contacts: readonly Contact[]): Contact[] {
  * - The key's contact and every contact found through the other identifiers are merged into the earliest
  *   created — except the holders of a phone several contacts share (SHARED_PHONE_NOT_MERGED), and nothing
  *   at all when several contacts share the key value **(decision)**. Contacts holding different values of
- *   one channel primary key are never merged, nor a contact whose WhatsApp/SMS number or EDM address would
- *   overwrite another's different phone or email **(decision)**: a found contact that would bring such a
- *   second value stays apart (MERGE_CONFLICT_CHANNEL_KEY) and the row applies to the key's contact with the
- *   compatible ones; when no contact holds the key value and the found contacts conflict, the row fails
- *   CONTACTS_CONFLICT **(decision)**.
+ *   one channel primary key are never merged; nor are contacts whose WhatsApp/SMS numbers differ, nor — with
+ *   a phone or email key — a contact whose WhatsApp/SMS number or EDM address differs from the key value
+ *   (the merged contact would lose the key) **(decision)**. Such a found contact stays apart
+ *   (MERGE_CONFLICT_CHANNEL_KEY) and the row applies to the key's contact with the compatible ones; when no
+ *   contact holds the key value and the found contacts conflict, the row fails CONTACTS_CONFLICT
+ *   **(decision)**. A phone the resulting contact cannot take (its WhatsApp/SMS number is another) unifies
+ *   nothing.
  *
  * Applying the same row again to the state a plan produced yields `unchanged` (or the same failure).
  *
