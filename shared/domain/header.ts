@@ -41,6 +41,11 @@ export interface HeaderMapping {
   /** The bound columns, in file order. */
   readonly columns: readonly ColumnBinding[];
   readonly skipped: readonly SkippedColumn[];
+  /**
+   * The file is an import report (`failures.csv` / `warnings.csv`) uploaded again: it has the report columns,
+   * so its cells carry the report's formula-injection guard, which the row validator takes off.
+   */
+  readonly isReport: boolean;
 }
 
 const TRIM = /^[\s\uFEFF]+|[\s\uFEFF]+$/g;
@@ -102,6 +107,7 @@ export function mapHeader(
     keyIndex: names.indexOf(keyColumn(channel, key) as string),
     columns,
     skipped,
+    isReport: REPORT_COLUMNS.every((name) => names.includes(name)),
   };
 }
 

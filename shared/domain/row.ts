@@ -117,7 +117,7 @@ const blank = (cell: string | undefined): boolean => cell === undefined || cell.
  */
 export function createRowValidator(options: RowValidatorOptions): RowValidator {
   const { mapping, settings, now } = options;
-  const { channel, key, names, keyIndex } = mapping;
+  const { channel, key, names, keyIndex, isReport } = mapping;
   const maxCellBytes = (options.limits ?? DEFAULT_LIMITS).maxCellBytes;
   const phones = createPhoneNormaliser(settings.region, options.phoneCacheSize);
   const dates = createDateNormaliser(settings.timeZone, now);
@@ -273,7 +273,7 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
     for (const { index, column, normalise, assign } of bound) {
       const cell = cells[index];
       if (cell === undefined) continue;
-      const value = cell.trim();
+      const value = isReport ? unguard(cell.trim()) : cell.trim();
       if (value === '') continue;
       const tooLarge = checkCellSize(column, cell, maxCellBytes);
       if (tooLarge) return failed(tooLarge, draft.warnings);
@@ -310,4 +310,15 @@ function toRowInput(draft: Draft, rowNumber: number, key: RowInput['key']): RowI
     row.whatsapp = { mobile: draft.whatsappMobile, status: draft.whatsappStatus };
   }
   return row;
+}
+
+/** A report cell that the formula-injection guard prefixed with `'`: `'=SUM(A1)`, `'+886912345678`. */
+const GUARDED = /^'[=+\-@\t\r]/;
+
+/**
+ * Takes the report's formula-injection guard off a cell, so a fixed `failures.csv` imports as is: the report
+ * writes `'+886912345678` for `+886912345678`, and only reports carry the guard.
+ */
+function unguard(value: string): string {
+  return GUARDED.test(value) ? value.slice(1) : value;
 }

@@ -78,6 +78,37 @@ describe('End to end: rejected files and reports', () => {
     ]);
   });
 
+  it('imports a fixed WhatsApp report as is: the formula guard on +886 numbers comes off again', async () => {
+    // Prepare: one row fails; its number starts with + and is guarded with ' in the report
+    const first = await pipeline.result(
+      await pipeline.upload(
+        'incoming/guard/whatsapp/phone/a.csv',
+        'WhatsApp_mobile,messaging_status,display_name\n+886912000001,opted_in,Ann\n+886912000002,maybe,Bo\n',
+      ),
+    );
+    expectOneNotification(await pipeline.notifications(), first, 'completed_with_errors');
+    const [header, row] = first.failures;
+    expect(row?.slice(0, 3)).toEqual(["'+886912000002", 'maybe', 'Bo']);
+
+    // Act: the operator fixes the status and uploads the report itself
+    const fixed = [header, ["'+886912000002", 'opted_in', ...(row?.slice(2) ?? [])]];
+    const result = await pipeline.result(
+      await pipeline.upload(
+        'incoming/guard/whatsapp/phone/failures-fixed.csv',
+        stringify(fixed as string[][], { bom: true }),
+      ),
+    );
+
+    // Assess
+    expectRowsAddUp(result, 1);
+    expect(result.summary.rows).toMatchObject({ created: 1, failed: 0 });
+    expectOneNotification(await pipeline.notifications(), result, 'succeeded');
+    expect(profiles(await pipeline.liveContacts('guard')).map((c) => [c.name, c.phone])).toEqual([
+      ['Ann', '+886912000001'],
+      ['Bo', '+886912000002'],
+    ]);
+  });
+
   it('lists the failed rows of every batch, from the splitter and the processors, in file order', async () => {
     // Prepare: customer_id never creates, so every row fails: in the processors (spread over every
     // partition) when the id is unknown, in the splitter when it is blank (every 7th row)

@@ -337,3 +337,37 @@ describe('RULES §2 Malformed rows and cell limits', () => {
     expect(result.ok).toBe(true);
   });
 });
+
+describe('RULES §7 A fixed failures.csv imports as is', () => {
+  const REPORT_HEADER = [
+    'WhatsApp_mobile',
+    'messaging_status',
+    'display_name',
+    'row_number',
+    'error_code',
+    'error_message',
+  ];
+
+  it("takes the report's formula guard off the cells of a re-imported report", () => {
+    // Prepare
+    const validate = validator(REPORT_HEADER, 'whatsapp', 'phone');
+
+    // Act
+    const result = validate(["'+886912345678", 'opted_in', "'-Amy-", '5', 'INVALID_STATUS', 'bad status'], 2);
+
+    // Assess
+    expect(result.ok && result.row.whatsapp).toEqual({ mobile: '+886912345678', status: 'opted_in' });
+    expect(result.ok && result.row.profile.name).toBe('-Amy-');
+  });
+
+  it('keeps a leading quote in a file that is not a report', () => {
+    // Prepare
+    const validate = validator(['WhatsApp_mobile', 'messaging_status', 'display_name'], 'whatsapp', 'phone');
+
+    // Act
+    const result = validate(['+886912345678', 'opted_in', "'-Amy-"], 2);
+
+    // Assess
+    expect(result.ok && result.row.profile.name).toBe("'-Amy-");
+  });
+});
