@@ -12,7 +12,6 @@ import {
   EDM_STATUSES,
   type EdmStatus,
   GENDERS,
-  type Gender,
   type Issue,
   type RowInput,
   WHATSAPP_STATUSES,
@@ -57,15 +56,7 @@ export type RowValidator = (cells: readonly string[], rowNumber: number) => RowR
 
 /** What the bound columns fill while a row is read. */
 interface Draft {
-  profile: {
-    name?: string;
-    email?: string;
-    phone?: string;
-    customerId?: string;
-    note?: string;
-    gender?: Gender;
-    birthday?: string;
-  };
+  profile: { -readonly [K in keyof RowInput['profile']]: RowInput['profile'][K] };
   tags: string[];
   custom: Record<string, CustomValue>;
   lineUid?: string;
