@@ -53,7 +53,7 @@ describe('Stack: production options', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Sid: 'SesEventsUseKey', Principal: { Service: 'ses.amazonaws.com' } }),
+          Match.objectLike({ Sid: 'SendingHealthSesUsesKey', Principal: { Service: 'ses.amazonaws.com' } }),
         ]),
       },
     });
