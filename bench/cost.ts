@@ -62,7 +62,9 @@ export interface Usage {
 }
 
 export interface CostBreakdown {
+  /** Reads and writes; the writes alone in `dynamodbWrites`. */
   readonly dynamodb: number;
+  readonly dynamodbWrites: number;
   readonly sqs: number;
   readonly s3: number;
   readonly lambda: number;
@@ -77,10 +79,8 @@ export interface CostBreakdown {
  */
 export function costPerMillionRows(usage: Usage, prices: Prices = PRICES): CostBreakdown {
   const scale = 1e6 / usage.rows;
-  const dynamodb =
-    (usage.dynamodbWriteUnits * prices.dynamodbWriteRequestUnit +
-      usage.dynamodbReadUnits * prices.dynamodbReadRequestUnit) *
-    scale;
+  const dynamodbWrites = usage.dynamodbWriteUnits * prices.dynamodbWriteRequestUnit * scale;
+  const dynamodb = dynamodbWrites + usage.dynamodbReadUnits * prices.dynamodbReadRequestUnit * scale;
   const sqs =
     (usage.sqsStandardRequests * prices.sqsStandardRequest + usage.sqsFifoRequests * prices.sqsFifoRequest) *
     scale;
@@ -88,7 +88,7 @@ export function costPerMillionRows(usage: Usage, prices: Prices = PRICES): CostB
   const lambda =
     (usage.lambdaGbSeconds * prices.lambdaGbSecondArm + usage.lambdaInvocations * prices.lambdaRequest) *
     scale;
-  return { dynamodb, sqs, s3, lambda, total: dynamodb + sqs + s3 + lambda };
+  return { dynamodb, dynamodbWrites, sqs, s3, lambda, total: dynamodb + sqs + s3 + lambda };
 }
 
 /** USD per million rows of writing `writeUnitsPerRow` units a row and nothing else. */

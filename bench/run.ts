@@ -9,7 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { describePrices } from './cost.js';
 import { generatedImport, updateOf } from './lib/files.js';
 import { LocalEnvironment } from './lib/pipeline.js';
@@ -81,6 +81,16 @@ interface Options {
   readonly quick: boolean;
   readonly json: boolean;
   readonly only?: string;
+  /** Rows of the end-to-end run instead of the mode's size. */
+  readonly e2eRows?: number;
+}
+
+type Sizes = { -readonly [K in keyof (typeof SIZES)['full']]: number };
+
+function sizesOf(options: Options): Sizes {
+  const sizes: Sizes = { ...(options.quick ? SIZES.quick : SIZES.full) };
+  if (options.e2eRows !== undefined) sizes.e2eRows = options.e2eRows;
+  return sizes;
 }
 
 function selected(only: string | undefined): Set<string> {
@@ -97,8 +107,7 @@ function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-async function measure(options: Options, wanted: Set<string>): Promise<Section[]> {
-  const sizes = options.quick ? SIZES.quick : SIZES.full;
+async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
   const needs = (group: Group) => GROUPS[group].some((name) => wanted.has(name));
   const sections: Section[] = [];
   if (needs('splitter')) {
@@ -145,10 +154,11 @@ async function main(options: Options): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const wanted = selected(options.only);
+  const sizes = sizesOf(options);
   const started = performance.now();
   const machine = describeMachine();
   const loadBefore = os.loadavg();
-  const sections = await measure(options, wanted);
+  const sections = await measure(sizes, wanted);
   const seconds = (performance.now() - started) / 1000;
   const loadAfter = os.loadavg();
   const order = (m: Metric) => ALL_METRICS.indexOf(m.name);
@@ -179,6 +189,7 @@ async function main(options: Options): Promise<void> {
       quick: options.quick,
       machine,
       load: { before: loadBefore, after: loadAfter },
+      sizes,
       seconds,
       metrics: metricsJson(metrics),
       notes: sections.flatMap((s) => s.notes),
@@ -195,6 +206,24 @@ const program = new Command('bench')
   .option('--quick', 'small sizes for a fast smoke run (clearly labelled)', false)
   .option('--json', 'also write bench/results.json', false)
   .addOption(new Option('--only <metrics>', `comma-separated metric names: ${ALL_METRICS.join(', ')}`))
-  .action(async (options: Options) => main(options));
+  .addOption(
+    new Option(
+      '--e2e-rows <rows>',
+      `rows of the end-to-end run (default ${SIZES.full.e2eRows}, quick ${SIZES.quick.e2eRows})`,
+    ).argParser((value) => {
+      const rows = Number(value);
+      if (!Number.isInteger(rows) || rows < 1)
+        throw new InvalidArgumentError(`not a positive whole number: ${value}`);
+      return rows;
+    }),
+  )
+  .action(async (options: Options) => {
+    try {
+      await main(options);
+    } catch (err) {
+      if (!(err instanceof UnknownMetricError)) throw err;
+      program.error(err.message);
+    }
+  });
 
 await program.parseAsync(process.argv);

@@ -30,6 +30,7 @@ describe('Function: costPerMillionRows', () => {
     const cost = costPerMillionRows(usage);
 
     // Assess: 3 WRU and 4 RRU a row
+    expect(cost.dynamodbWrites).toBeCloseTo(3 * 0.625, 10);
     expect(cost.dynamodb).toBeCloseTo(3 * 0.625 + 4 * 0.125, 10);
     expect(cost.total).toBeCloseTo(cost.dynamodb, 10);
   });
