@@ -3,7 +3,7 @@
  * dead-batch, sweeper and aggregator all read and write these shapes; change them in one place.
  */
 import type { Channel, Issue, KeyName, Outcome, RowCounts, RowInput } from '../domain/model.js';
-import { PARTS_PREFIX } from '../resources.js';
+import { PARTS_PREFIX, REPORTS_PREFIX } from '../resources.js';
 
 /** One data row in a batch: the original cells as uploaded (for the report) and the validated input. */
 export interface BatchRow {
@@ -76,7 +76,7 @@ export function manifestKey(workspace: string, importId: string, sequence: numbe
 
 /** Folder of an import's report: `reports/<ws>/<importId>/`. */
 export function reportPrefix(workspace: string, importId: string): string {
-  return `reports/${workspace}/${importId}/`;
+  return `${REPORTS_PREFIX}${workspace}/${importId}/`;
 }
 
 export function emptyCounts(): RowCounts {
