@@ -23,6 +23,8 @@ function define<P = undefined>(kind: IssueKind, description: string, message: (p
 
 const quote = (value: string): string => `"${value}"`;
 const list = (values: readonly string[]): string => values.map(quote).join(', ');
+const orList = (values: readonly string[]): string =>
+  values.length <= 1 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
 
 const DEFINITIONS = {
   // Row errors: the row fails and appears in failures.csv.
@@ -32,12 +34,12 @@ const DEFINITIONS = {
     ({ column }) =>
       `The key value is empty: column "${column}" is the import's Key Value and must be filled in on every row.`,
   ),
-  CUSTOMER_ID_NOT_FOUND: define<{ value: string }>(
+  CUSTOMER_ID_NOT_FOUND: define<{ value: string; keys: readonly string[] }>(
     'error',
     'Key `customer_id` only updates: no contact has this customer_id.',
-    ({ value }) =>
+    ({ value, keys }) =>
       `customer_id not found: no contact has customer_id ${quote(value)}. An import keyed by customer_id only ` +
-      'updates existing contacts; correct the id, or import new contacts with the email, phone or line_uid key.',
+      `updates existing contacts; correct the id, or import new contacts with the ${orList(keys)} key.`,
   ),
   VALUE_REQUIRED: define<{ column: string }>(
     'error',
@@ -138,13 +140,6 @@ const DEFINITIONS = {
     'The CSV record could not be read (unclosed quote, more cells than the header).',
     ({ detail }) => `The row is not well-formed CSV: ${detail}. Fix the quoting or the number of cells.`,
   ),
-  CONTACTS_CONFLICT: define<{ contactIds: readonly string[]; field: string }>(
-    'error',
-    'The key matched no contact and the row’s other identifiers point to contacts that cannot be merged.',
-    ({ contactIds, field }) =>
-      `The key value matched no contact, and the row's other identifiers point to contacts ${list(contactIds)} ` +
-      `that hold different ${field} values and cannot be merged: import this row with a key that selects one of them.`,
-  ),
   PROCESSING_FAILED: define<{ reason: string }>(
     'error',
     'The row could not be processed after retries (the batch was dead-lettered or crashed).',
@@ -168,13 +163,12 @@ const DEFINITIONS = {
   ),
 
   // Warnings: the row succeeded; the warning appears in warnings.csv.
-  KEY_MATCHED_SEVERAL: define<{ key: string; count: number; contactId: string; holdsChannelKey: boolean }>(
+  KEY_MATCHED_SEVERAL: define<{ key: string; value: string; count: number }>(
     'warning',
-    'The key value is held by several contacts: the one holding the row’s channel identifier, else the one created latest, was updated (nothing merged).',
-    ({ key, count, contactId, holdsChannelKey }) =>
-      `${count} contacts have this ${key}; ${contactId} was updated (${
-        holdsChannelKey ? "it holds the row's channel identifier" : 'the one created latest'
-      }). Use line_uid or customer_id as the key to choose the contact exactly.`,
+    'The key value is held by several contacts: the one created latest was updated, nothing was merged.',
+    ({ key, value, count }) =>
+      `${count} contacts have ${key} ${quote(value)}; the one created latest was updated, the others were ` +
+      'left as they are and nothing was merged. Use line_uid or customer_id as the key to choose the contact exactly.',
   ),
   CHANNEL_KEY_IGNORED: define<{ column: string; value: string; held: 'differs' | 'taken' | 'phone-locked' }>(
     'warning',
@@ -214,25 +208,32 @@ const DEFINITIONS = {
       `${quote(value)} in column "${column}" had lost its leading 0 (a spreadsheet treats it as a number) ` +
       `and was read as ${normalised}. Format the column as Text to keep the 0.`,
   ),
-  SHARED_PHONE_NOT_MERGED: define<{ count: number }>(
+  SHARED_IDENTIFIER_NOT_MERGED: define<{ column: string; value: string; count: number }>(
     'warning',
-    'The row’s phone is shared by several contacts: it did not merge them.',
-    ({ count }) =>
-      `The phone number is shared by ${count} contacts (for example a family); a shared phone never merges contacts.`,
+    'A value of the row (a family phone, a shared email, a reused customer_id) is held by several contacts: it merged none of them.',
+    ({ column, value, count }) =>
+      `${quote(value)} in column "${column}" is shared by ${count} contacts (for example a family); a shared ` +
+      'value never merges contacts, so it did not decide which contact this row is.',
   ),
-  MERGE_CONFLICT_CHANNEL_KEY: define<{ contactIds: readonly string[]; field: string }>(
+  MERGE_CONFLICT_CHANNEL_KEY: define<{
+    found: readonly { column: string; value: string }[];
+    field: string;
+    created: boolean;
+  }>(
     'warning',
-    'Contacts the row’s identifiers point to hold a different value of a channel primary key: they were not merged.',
-    ({ contactIds, field }) =>
-      `The row's identifiers also point to ${list(contactIds)}, which hold${contactIds.length > 1 ? '' : 's'} a ` +
-      `different ${field} than the contact the key selected; a contact never gets two values of a channel ` +
-      'primary key, so they were not merged and the row did not update them.',
+    'Contacts the row’s other identifiers point to hold a different channel primary key: they were kept apart.',
+    ({ found, field, created }) =>
+      `The row's ${found.map(({ column, value }) => `${column} ${quote(value)}`).join(', ')} also ` +
+      `${found.length > 1 ? 'belong to other contacts' : 'belongs to another contact'} with a different ${field}; ` +
+      `two people are never made one, so ${found.length > 1 ? 'they were' : 'it was'} left as ${found.length > 1 ? 'they are' : 'it is'}` +
+      `${created ? ', and the row created a new contact that shares the value' : ''}.`,
   ),
-  CONTACTS_MERGED: define<{ survivor: string; merged: readonly string[] }>(
+  CONTACTS_MERGED: define<{ count: number; found: readonly { column: string; value: string }[] }>(
     'warning',
-    'The row’s identifiers pointed to several contacts: they were merged into the earliest created.',
-    ({ survivor, merged }) =>
-      `Profile unification: contacts ${list(merged)} were merged into ${quote(survivor)} (the earliest created).`,
+    'The row’s identifiers pointed to several compatible contacts: they were merged into the earliest created.',
+    ({ count, found }) =>
+      `Profile unification: ${count} contacts found through ${found.map(({ column, value }) => `${column} ${quote(value)}`).join(', ')} ` +
+      "were merged into one (the earliest created keeps its history; the row's values win, then the key's contact's).",
   ),
 
   // File rejections: the whole file is rejected and no contact is touched.

@@ -1,21 +1,42 @@
 /**
- * Profile unification (RULES §6): several contacts that are one person become one. The earliest created
- * survives; the others become tombstones pointing at it.
+ * Profile unification (RULES §6): contacts that are one person become one. Only compatible contacts merge
+ * (no channel primary key with two values); the earliest created keeps its id, the others become tombstones
+ * pointing at it.
  */
-import type { Contact } from './model.js';
+import type { Contact, RowInput } from './model.js';
 import { mostRestrictiveEdm, mostRestrictiveWhatsapp } from './status.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Earliest created first; ties broken by contact id so every processor orders them alike. */
-export function byCreation(a: Contact, b: Contact): number {
-  const left = `${a.createdAt}\u0000${a.contactId}`;
-  const right = `${b.createdAt}\u0000${b.contactId}`;
-  return left < right ? -1 : left > right ? 1 : 0;
+/** The row number in `createdBy` (`importId#rowNumber`), or -1 for contacts created outside an import. */
+function creationRow(createdBy: string): number {
+  const hash = createdBy.lastIndexOf('#');
+  const row = hash < 0 ? Number.NaN : Number(createdBy.slice(hash + 1));
+  return Number.isInteger(row) ? row : -1;
 }
 
+/**
+ * Earliest created first, in logical creation order (RULES §9): creation time (an import's contacts all
+ * carry the import's creation time), then the import id, then the row that created the contact, then the
+ * contact id, so every processor orders them alike whatever order the rows were processed in.
+ */
+export function byCreation(a: Contact, b: Contact): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  const [importA, importB] = [
+    a.createdBy.slice(0, a.createdBy.lastIndexOf('#')),
+    b.createdBy.slice(0, b.createdBy.lastIndexOf('#')),
+  ];
+  if (importA !== importB) return importA < importB ? -1 : 1;
+  const rows = creationRow(a.createdBy) - creationRow(b.createdBy);
+  if (rows !== 0) return rows;
+  return a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0;
+}
+
+/** The latest created first: what "the one created latest" of RULES §4 picks. */
+export const latestFirst = (a: Contact, b: Contact): number => byCreation(b, a);
+
 /** The phone a WhatsApp or SMS channel locks, and the email an EDM channel locks, as warnings name them. */
-export const LOCKED_PHONE = 'phone (locked by a WhatsApp or SMS channel)';
+export const LOCKED_PHONE = 'phone (locked by a WhatsApp channel)';
 export const LOCKED_EMAIL = 'EDM email';
 
 /** The phone a contact's WhatsApp or SMS channel locks, if any. */
@@ -23,11 +44,11 @@ export function lockedPhoneOf(contact: Contact): string | undefined {
   return contact.whatsapp?.mobile ?? contact.sms?.phone;
 }
 
-/**
- * The values a contact holds that no contact merged with it may hold differently: the channel primary keys
- * and the phone its WhatsApp or SMS channel locks. Keyed by the name warnings use.
- */
-function exclusiveValuesOf(contact: Contact): Record<string, string | undefined> {
+/** Values no two merged contacts may hold differently, keyed by the column name warnings use. */
+export type ExclusiveValues = Readonly<Record<string, string | undefined>>;
+
+/** The channel primary keys a contact holds, and the phone its WhatsApp channel locks. */
+function exclusiveValuesOf(contact: Contact): ExclusiveValues {
   return {
     line_uid: contact.line?.uid,
     [LOCKED_EMAIL]: contact.edm?.email,
@@ -37,9 +58,18 @@ function exclusiveValuesOf(contact: Contact): Record<string, string | undefined>
   };
 }
 
+/** The channel primary keys a row carries: a contact is compatible with the row when it holds none differently. */
+export function rowChannelKeys(row: RowInput): ExclusiveValues {
+  return {
+    line_uid: row.line?.uid,
+    [LOCKED_EMAIL]: row.edm?.email,
+    WhatsApp_mobile: row.whatsapp?.mobile,
+  };
+}
+
 /**
  * The first exclusive value (a channel primary key, or the locked phone) that two of the contacts — or a
- * contact and `required` — hold differently; undefined when they may be merged.
+ * contact and `required` — hold differently; undefined when they are compatible (RULES §6) and may merge.
  *
  * @example
  * conflictingChannelKey([withLine('U1…'), withLine('U2…')]); // 'line_uid'
@@ -47,9 +77,10 @@ function exclusiveValuesOf(contact: Contact): Record<string, string | undefined>
  */
 export function conflictingChannelKey(
   contacts: readonly Contact[],
-  required: Readonly<Record<string, string>> = {},
+  required: ExclusiveValues = {},
 ): string | undefined {
-  const values = new Map<string, string>(Object.entries(required));
+  const values = new Map<string, string>();
+  for (const [field, value] of Object.entries(required)) if (value !== undefined) values.set(field, value);
   for (const contact of contacts) {
     for (const [field, value] of Object.entries(exclusiveValuesOf(contact))) {
       if (value === undefined) continue;
@@ -74,50 +105,60 @@ const PROFILE_FIELDS = [
 ] as const;
 
 /**
- * The survivor with everything the merged contacts add: blank fields filled (earlier created first), tags
- * unioned in order, custom fields filled, channels moved over with the most restrictive status when two
- * hold the same channel. The survivor's id, creation and version are kept.
+ * One contact from compatible contacts (RULES §6). `survivor` (the earliest created) keeps its id, creation
+ * and version; field values come from the contacts in `precedence` order, the first that has one winning
+ * (the key's contact first, then the others latest created first); tags are unioned in that order; channels
+ * keep the most restrictive status.
  *
  * @example
- * foldContacts(earliest, [later]).tags; // earliest.tags, then later's new tags
+ * mergeContacts(earliest, [keyContact, later, earliest]).name; // keyContact.name ?? later.name ?? earliest.name
  */
-export function foldContacts(survivor: Contact, others: readonly Contact[]): Contact {
-  const all = [survivor, ...others];
-  const folded: Mutable<Contact> = { ...survivor, tags: [...survivor.tags], custom: { ...survivor.custom } };
-  for (const other of others) {
+export function mergeContacts(survivor: Contact, precedence: readonly Contact[]): Contact {
+  const merged: Mutable<Contact> = {
+    ...survivor,
+    tags: [],
+    custom: {},
+  };
+  for (const field of PROFILE_FIELDS) delete merged[field];
+  delete merged.line;
+  delete merged.edm;
+  delete merged.whatsapp;
+  delete merged.sms;
+  for (const contact of precedence) {
     for (const field of PROFILE_FIELDS) {
-      if (folded[field] === undefined && other[field] !== undefined)
-        Object.assign(folded, { [field]: other[field] });
+      if (merged[field] === undefined && contact[field] !== undefined)
+        Object.assign(merged, { [field]: contact[field] });
     }
-    for (const tag of other.tags) if (!folded.tags.includes(tag)) folded.tags.push(tag);
-    for (const [name, value] of Object.entries(other.custom))
-      if (!Object.hasOwn(folded.custom, name)) folded.custom[name] = value;
-    folded.line ??= other.line;
-    folded.sms ??= other.sms;
+    for (const tag of contact.tags) if (!merged.tags.includes(tag)) merged.tags.push(tag);
+    for (const [name, value] of Object.entries(contact.custom))
+      if (!Object.hasOwn(merged.custom, name)) merged.custom[name] = value;
+    merged.line ??= contact.line;
+    merged.sms ??= contact.sms;
   }
-  const edms = all.flatMap((contact) => (contact.edm ? [contact.edm] : []));
+  const edms = precedence.flatMap((contact) => (contact.edm ? [contact.edm] : []));
   const [firstEdm, ...moreEdm] = edms;
   if (firstEdm) {
     const status = mostRestrictiveEdm([firstEdm.status, ...moreEdm.map((edm) => edm.status)]);
     const consentSource = edms.find((edm) => edm.consentSource !== undefined)?.consentSource;
     const consentAt = edms.find((edm) => edm.consentAt !== undefined)?.consentAt;
-    folded.edm = {
+    merged.edm = {
       email: firstEdm.email,
       status,
       ...(consentSource === undefined ? {} : { consentSource }),
       ...(consentAt === undefined ? {} : { consentAt }),
     };
-    folded.email = firstEdm.email;
+    merged.email = firstEdm.email;
   }
-  const whatsapps = all.flatMap((contact) => (contact.whatsapp ? [contact.whatsapp] : []));
+  const whatsapps = precedence.flatMap((contact) => (contact.whatsapp ? [contact.whatsapp] : []));
   const [firstWhatsapp, ...moreWhatsapp] = whatsapps;
   if (firstWhatsapp) {
     const status = mostRestrictiveWhatsapp([firstWhatsapp.status, ...moreWhatsapp.map((w) => w.status)]);
-    folded.whatsapp = { mobile: firstWhatsapp.mobile, status };
+    merged.whatsapp = { mobile: firstWhatsapp.mobile, status };
   }
-  // A WhatsApp or SMS channel locks the phone to its number.
-  folded.phone = lockedPhoneOf(folded) ?? folded.phone;
-  return folded;
+  // A WhatsApp channel locks the phone to its number.
+  const locked = lockedPhoneOf(merged);
+  if (locked !== undefined) merged.phone = locked;
+  return merged;
 }
 
 /**

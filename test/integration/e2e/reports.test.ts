@@ -129,7 +129,10 @@ describe('End to end: rejected files and reports', () => {
     const empty = issue('KEY_EMPTY', { column: 'customer_id' });
     expect(result.failures.slice(1)).toEqual(
       numbers.map((r) => {
-        const why = r % 7 === 0 ? empty : issue('CUSTOMER_ID_NOT_FOUND', { value: `C${r}` });
+        const why =
+          r % 7 === 0
+            ? empty
+            : issue('CUSTOMER_ID_NOT_FOUND', { value: `C${r}`, keys: ['line_uid', 'phone', 'email'] });
         return [...cells(r), String(r), why.code, why.message];
       }),
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { allowedKeys } from '../../../shared/domain/channels.js';
 import { ISSUE_CODES, issue, kindOf, maskValue } from '../../../shared/domain/codes.js';
 
 describe('Function: issue', () => {
@@ -49,19 +50,23 @@ describe('Function: issue', () => {
     );
   });
 
-  it.each([
-    [true, "holds the row's channel identifier"],
-    [false, 'the one created latest'],
-  ])('says which of several contacts was updated (holds channel key: %s)', (holdsChannelKey, expected) => {
-    const message = issue('KEY_MATCHED_SEVERAL', {
-      key: 'phone',
-      count: 3,
-      contactId: 'c-1',
-      holdsChannelKey,
-    }).message;
+  it('says that the latest created of several contacts was updated, naming the key and value', () => {
+    const message = issue('KEY_MATCHED_SEVERAL', { key: 'phone', value: '+886912345678', count: 3 }).message;
 
-    expect(message).toContain('3 contacts');
-    expect(message).toContain(expected);
+    expect(message).toContain('3 contacts have phone "+886912345678"');
+    expect(message).toContain('the one created latest was updated');
+  });
+
+  it.each([
+    ['line', 'line_uid, phone or email'],
+    ['edm', 'phone or email'],
+    ['whatsapp', 'phone or email'],
+  ] as const)('suggests only keys the %s channel allows when a customer_id is not found', (channel, keys) => {
+    const allowed = allowedKeys(channel).filter((key) => key !== 'customer_id');
+
+    const message = issue('CUSTOMER_ID_NOT_FOUND', { value: 'C9', keys: allowed }).message;
+
+    expect(message).toContain(`with the ${keys} key`);
   });
 
   it.each([

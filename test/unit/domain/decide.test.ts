@@ -145,7 +145,8 @@ describe('RULES §4 Key Value: the key matches several contacts', () => {
     expect(plan.merged).toEqual([]);
     expect(codes(plan)).toEqual(['KEY_MATCHED_SEVERAL']);
     expect(plan.warnings[0]?.message).toContain('3 contacts');
-    expect(plan.warnings[0]?.message).toContain('c-03');
+    expect(plan.warnings[0]?.message).toContain('the one created latest was updated');
+    expect(plan.warnings[0]?.message).not.toContain('c-0');
   });
 
   it('breaks a tie in creation time by the greater contact id', () => {
@@ -169,7 +170,7 @@ describe('RULES §4 Key Value: the key matches several contacts', () => {
     expect(codes(plan)).toEqual([]);
   });
 
-  it('updates the one holding the row’s WhatsApp number, even when another was created later (decision)', () => {
+  it('updates the holder of the WhatsApp number the key names, even when another holder of the phone was created later (decision)', () => {
     // Prepare: a family shares a phone; the parent (older) holds the WhatsApp channel.
     const parent = contact(1, { phone: PHONE, whatsapp: { mobile: PHONE, status: 'opted_in' } });
     const child = contact(2, { phone: PHONE });
@@ -186,7 +187,7 @@ describe('RULES §4 Key Value: the key matches several contacts', () => {
     // Assess
     expect(plan.contact.contactId).toBe('c-01');
     expect(plan.contact.whatsapp).toEqual({ mobile: PHONE, status: 'opted_out' });
-    expect(plan.warnings[0]?.message).toContain("holds the row's channel identifier");
+    expect(codes(plan)).toEqual([]);
   });
 
   it.each([
@@ -194,20 +195,29 @@ describe('RULES §4 Key Value: the key matches several contacts', () => {
       'line',
       row({ key: { name: 'phone', value: PHONE }, line: { uid: lineUid(1) } }),
       { line: { uid: lineUid(1) } },
+      { type: 'line_uid' as const, value: lineUid(1) },
     ],
     [
       'edm',
       row({ key: { name: 'phone', value: PHONE }, edm: { email: 'a@example.com', status: 'subscribed' } }),
       { email: 'a@example.com', edm: { email: 'a@example.com', status: 'subscribed' as const } },
+      { type: 'email' as const, value: 'a@example.com' },
     ],
-  ] as const)('prefers the holder of the row’s %s key among several', (channel, input, holds) => {
-    const holder = contact(1, { phone: PHONE, ...holds });
-    const later = contact(2, { phone: PHONE });
+  ] as const)(
+    'updates the one created latest even when an older one holds the row’s %s key (the key decides)',
+    (channel, input, holds, identity) => {
+      // Prepare
+      const holder = contact(1, { phone: PHONE, ...holds });
+      const later = contact(2, { phone: PHONE });
 
-    const plan = decide(input, candidates([holder, later]), context(channel));
+      // Act
+      const plan = decide(input, candidates([holder, later], [entry(identity, [holder])]), context(channel));
 
-    expect(plan.outcome === 'unchanged' && plan.contactId).toBe('c-01');
-  });
+      // Assess
+      expect(plan.outcome === 'unchanged' && plan.contactId).toBe('c-02');
+      expect(codes(plan)).toEqual(['KEY_MATCHED_SEVERAL', 'CHANNEL_KEY_IGNORED']);
+    },
+  );
 });
 
 describe('RULES §4 Key Value: the key matches none', () => {
@@ -747,6 +757,7 @@ describe('RULES §6 Profile unification', () => {
     // Assess
     expect(plan.outcome).toBe('updated');
     expect(plan.previous).toBe(first);
+    // The row's cells win, then the key's contact (second), then the others latest created first.
     expect(plan.contact).toEqual({
       ...first,
       name: 'Row wins',
@@ -754,8 +765,8 @@ describe('RULES §6 Profile unification', () => {
       note: 'from second',
       customerId: 'C3',
       phone: PHONE,
-      tags: ['A', 'B', 'C', 'D'],
-      custom: { points: 1, level: 'gold' },
+      tags: ['B', 'A', 'C', 'D'],
+      custom: { points: 2, level: 'gold' },
       line: { uid: lineUid(1) },
       edm: { email: 'a@example.com', status: 'unsubscribed' },
       whatsapp: { mobile: PHONE, status: 'opted_out' },
@@ -789,7 +800,10 @@ describe('RULES §6 Profile unification', () => {
       },
     ]);
     expect(codes(plan)).toEqual(['CONTACTS_MERGED']);
-    expect(plan.warnings[0]?.message).toContain('"c-02", "c-03" were merged into "c-01"');
+    expect(plan.warnings[0]?.message).toContain(
+      `3 contacts found through line_uid "${lineUid(1)}", customer_id "C3" were merged into one`,
+    );
+    expect(plan.warnings[0]?.message).not.toContain('c-0');
   });
 
   it('keeps EDM irreversibility across a merge', () => {
@@ -907,8 +921,8 @@ describe('RULES §6 Profile unification', () => {
     },
   );
 
-  it('fails the row when no contact holds the key and the identifiers point to contacts that cannot merge', () => {
-    // Prepare
+  it('creates a contact when no contact holds the key and the contacts found cannot be one', () => {
+    // Prepare: both are compatible with the row, not with each other (two LINE UIDs).
     const a = contact(1, { customerId: 'C1', line: { uid: lineUid(1) } });
     const b = contact(2, { email: 'a@x.com', line: { uid: lineUid(2) } });
     const input = row({
@@ -917,17 +931,58 @@ describe('RULES §6 Profile unification', () => {
     });
 
     // Act
-    const plan = run(
-      input,
-      'line',
-      [],
-      [entry({ type: 'customer_id', value: 'C1' }, [a]), entry({ type: 'email', value: 'a@x.com' }, [b])],
+    const plan = updated(
+      run(
+        input,
+        'line',
+        [],
+        [entry({ type: 'customer_id', value: 'C1' }, [a]), entry({ type: 'email', value: 'a@x.com' }, [b])],
+      ),
     );
 
     // Assess
-    expect(plan.outcome).toBe('failed');
-    expect(plan.outcome === 'failed' && plan.error.code).toBe('CONTACTS_CONFLICT');
-    expect(plan.outcome === 'failed' && plan.error.message).toContain('"c-01", "c-02"');
+    expect(plan.outcome).toBe('created');
+    expect(plan.contact).toMatchObject({ phone: PHONE, customerId: 'C1', email: 'a@x.com' });
+    expect(codes(plan)).toEqual(['MERGE_CONFLICT_CHANNEL_KEY']);
+    expect(plan.warnings[0]?.message).toContain(
+      'customer_id "C1", email "a@x.com" also belong to other contacts',
+    );
+    expect(plan.warnings[0]?.message).toContain('the row created a new contact');
+  });
+
+  it('creates a contact when the only contact found holds another channel key (the family phone)', () => {
+    // Prepare: Mom holds the phone and the EDM address mom@x; the row is Kid's.
+    const mom = contact(1, {
+      phone: PHONE,
+      email: 'mom@x.com',
+      edm: { email: 'mom@x.com', status: 'subscribed' },
+    });
+    const input = row({
+      key: { name: 'email', value: 'kid@x.com' },
+      edm: { email: 'kid@x.com', status: 'unsubscribed' },
+      profile: { phone: PHONE, name: 'Kid' },
+    });
+
+    // Act
+    const plan = updated(
+      run(
+        input,
+        'edm',
+        [],
+        [entry({ type: 'email', value: 'kid@x.com' }, []), entry({ type: 'phone', value: PHONE }, [mom])],
+      ),
+    );
+
+    // Assess
+    expect(plan.outcome).toBe('created');
+    expect(plan.contact).toMatchObject({
+      name: 'Kid',
+      phone: PHONE,
+      email: 'kid@x.com',
+      edm: { email: 'kid@x.com', status: 'unsubscribed' },
+    });
+    expect(plan.merged).toEqual([]);
+    expect(codes(plan)).toEqual(['MERGE_CONFLICT_CHANNEL_KEY']);
   });
 
   it('does not merge the holders of a phone shared by several contacts, with a warning', () => {
@@ -945,7 +1000,7 @@ describe('RULES §6 Profile unification', () => {
     // Assess
     expect(plan.outcome).toBe('created');
     expect(plan.contact.phone).toBe(PHONE);
-    expect(codes(plan)).toEqual(['SHARED_PHONE_NOT_MERGED']);
+    expect(codes(plan)).toEqual(['SHARED_IDENTIFIER_NOT_MERGED']);
     expect(plan.warnings[0]?.message).toContain('shared by 2 contacts');
   });
 
@@ -1001,7 +1056,7 @@ describe('RULES §6 Profile unification', () => {
       row({ key: { name: 'phone', value: PHONE }, profile: { phone: PHONE, customerId: 'C1' } }),
       contact(2, { phone: PHONE }),
       { whatsapp: { mobile: OTHER_PHONE, status: 'opted_in' as const }, phone: OTHER_PHONE },
-      'phone (locked by a WhatsApp or SMS channel)',
+      'phone (locked by a WhatsApp channel)',
     ],
     [
       'email',
@@ -1024,24 +1079,110 @@ describe('RULES §6 Profile unification', () => {
       // Assess
       expect(plan.contact.contactId).toBe('c-02');
       expect(plan.merged).toEqual([]);
-      expect(plan.warnings[0]?.message).toContain(`"c-01", which holds a different ${field}`);
+      expect(plan.warnings[0]?.message).toContain(
+        `customer_id "C1" also belongs to another contact with a different ${field}`,
+      );
     },
   );
 
-  it('names every contact kept apart', () => {
+  it('names the column and value that found each contact kept apart, never a contact id', () => {
     // Prepare
     const keyContact = contact(3, { customerId: 'C1', line: { uid: lineUid(3) } });
     const a = contact(1, { email: 'a@x.com', line: { uid: lineUid(1) } });
-    const b = contact(2, { email: 'a@x.com', line: { uid: lineUid(2) } });
-    const input = row({ key: { name: 'customer_id', value: 'C1' }, profile: { email: 'a@x.com' } });
+    const b = contact(2, { phone: PHONE, line: { uid: lineUid(2) } });
+    const input = row({
+      key: { name: 'customer_id', value: 'C1' },
+      profile: { email: 'a@x.com', phone: PHONE },
+    });
 
     // Act
+    const plan = updated(
+      run(
+        input,
+        'line',
+        [keyContact],
+        [entry({ type: 'email', value: 'a@x.com' }, [a]), entry({ type: 'phone', value: PHONE }, [b])],
+      ),
+    );
+
+    // Assess
+    expect(plan.warnings[0]?.message).toContain(
+      `email "a@x.com", phone "${PHONE}" also belong to other contacts with a different line_uid`,
+    );
+    expect(plan.warnings[0]?.message).not.toContain('c-0');
+  });
+
+  it('merges nothing through a value several contacts hold (a shared email)', () => {
+    const keyContact = contact(3, { customerId: 'C1' });
+    const a = contact(1, { email: 'a@x.com' });
+    const b = contact(2, { email: 'a@x.com' });
+    const input = row({ key: { name: 'customer_id', value: 'C1' }, profile: { email: 'a@x.com' } });
+
     const plan = updated(
       run(input, 'line', [keyContact], [entry({ type: 'email', value: 'a@x.com' }, [a, b])]),
     );
 
+    expect(plan.merged).toEqual([]);
+    expect(codes(plan)).toEqual(['SHARED_IDENTIFIER_NOT_MERGED']);
+    expect(plan.warnings[0]?.message).toContain('"a@x.com" in column "email" is shared by 2 contacts');
+  });
+
+  it('merges several compatible contacts found when the key matched none, the latest created first', () => {
+    // Prepare
+    const older = contact(1, { customerId: 'C1', name: 'Older', note: 'kept' });
+    const newer = contact(2, { email: 'a@x.com', name: 'Newer' });
+    const input = row({
+      key: { name: 'phone', value: PHONE },
+      profile: { phone: PHONE, customerId: 'C1', email: 'a@x.com' },
+    });
+
+    // Act
+    const plan = updated(
+      run(
+        input,
+        'line',
+        [],
+        [
+          entry({ type: 'customer_id', value: 'C1' }, [older]),
+          entry({ type: 'email', value: 'a@x.com' }, [newer]),
+        ],
+      ),
+    );
+
     // Assess
-    expect(plan.warnings[0]?.message).toContain('"c-01", "c-02", which hold a different line_uid');
+    expect(plan.outcome).toBe('updated');
+    expect(plan.contact).toMatchObject({ contactId: 'c-01', name: 'Newer', note: 'kept', phone: PHONE });
+    expect(plan.merged.map((m) => m.contact.mergedInto)).toEqual(['c-01']);
+  });
+
+  it('updates the contact holding the row’s channel key when the key matched none, merging the compatible ones', () => {
+    const holder = contact(2, { line: { uid: lineUid(1) } });
+    const other = contact(1, { customerId: 'C1', note: 'other' });
+    const input = row({
+      key: { name: 'phone', value: PHONE },
+      line: { uid: lineUid(1) },
+      profile: { phone: PHONE, customerId: 'C1' },
+    });
+
+    const plan = updated(
+      run(
+        input,
+        'line',
+        [],
+        [
+          entry({ type: 'line_uid', value: lineUid(1) }, [holder]),
+          entry({ type: 'customer_id', value: 'C1' }, [other]),
+        ],
+      ),
+    );
+
+    expect(plan.outcome).toBe('updated');
+    expect(plan.contact).toMatchObject({
+      contactId: 'c-01',
+      line: { uid: lineUid(1) },
+      phone: PHONE,
+      note: 'other',
+    });
   });
 
   it('unifies nothing through a phone the contact cannot take (its WhatsApp number is another)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byCreation, conflictingChannelKey, foldContacts } from '../../../shared/domain/merge.js';
+import { byCreation, conflictingChannelKey, mergeContacts } from '../../../shared/domain/merge.js';
 import { contact, lineUid } from '../../helpers/domain/factories.js';
 
 describe('Function: byCreation', () => {
@@ -47,7 +47,7 @@ describe('RULES §6 merging contacts that hold the same channel', () => {
     });
 
     // Act
-    const folded = foldContacts(survivor, [other]);
+    const folded = mergeContacts(survivor, [survivor, other]);
 
     // Assess
     expect(folded.edm).toEqual({
@@ -61,19 +61,27 @@ describe('RULES §6 merging contacts that hold the same channel', () => {
   });
 
   it('makes the number an SMS channel locks the phone', () => {
-    const folded = foldContacts(contact(1, { phone: '+886933444555' }), [
-      contact(2, { sms: { phone: '+886912345678' } }),
-    ]);
+    const survivor = contact(1, { phone: '+886933444555' });
+    const folded = mergeContacts(survivor, [survivor, contact(2, { sms: { phone: '+886912345678' } })]);
 
     expect(folded.phone).toBe('+886912345678');
   });
 
-  it('fills blank fields from the earlier created first', () => {
-    const folded = foldContacts(contact(1), [
-      contact(2, { name: 'Second', fbId: 'fb2' }),
-      contact(3, { name: 'Third', igId: 'ig3' }),
+  it('takes each field from the first contact in precedence order that has one, keeping the survivor’s id', () => {
+    const survivor = contact(1, { note: 'first' });
+    const folded = mergeContacts(survivor, [
+      contact(3, { name: 'Third', igId: 'ig3', tags: ['T3'] }),
+      contact(2, { name: 'Second', fbId: 'fb2', note: 'second', tags: ['T2', 'T3'] }),
+      survivor,
     ]);
 
-    expect(folded).toMatchObject({ name: 'Second', fbId: 'fb2', igId: 'ig3' });
+    expect(folded).toMatchObject({
+      contactId: 'c-01',
+      name: 'Third',
+      fbId: 'fb2',
+      igId: 'ig3',
+      note: 'second',
+    });
+    expect(folded.tags).toEqual(['T3', 'T2']);
   });
 });
