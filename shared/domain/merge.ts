@@ -8,6 +8,12 @@ import { mostRestrictiveEdm, mostRestrictiveWhatsapp } from './status.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Who created a contact: the import id of `importId#rowNumber`, or `createdBy` as it is. */
+function creator(createdBy: string): string {
+  const hash = createdBy.lastIndexOf('#');
+  return hash < 0 ? createdBy : createdBy.slice(0, hash);
+}
+
 /** The row number in `createdBy` (`importId#rowNumber`), or -1 for contacts created outside an import. */
 function creationRow(createdBy: string): number {
   const hash = createdBy.lastIndexOf('#');
@@ -22,10 +28,7 @@ function creationRow(createdBy: string): number {
  */
 export function byCreation(a: Contact, b: Contact): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
-  const [importA, importB] = [
-    a.createdBy.slice(0, a.createdBy.lastIndexOf('#')),
-    b.createdBy.slice(0, b.createdBy.lastIndexOf('#')),
-  ];
+  const [importA, importB] = [creator(a.createdBy), creator(b.createdBy)];
   if (importA !== importB) return importA < importB ? -1 : 1;
   const rows = creationRow(a.createdBy) - creationRow(b.createdBy);
   if (rows !== 0) return rows;

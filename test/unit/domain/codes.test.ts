@@ -69,6 +69,12 @@ describe('Function: issue', () => {
     expect(message).toContain(`with the ${keys} key`);
   });
 
+  it('names a single suggested key alone', () => {
+    expect(issue('CUSTOMER_ID_NOT_FOUND', { value: 'C9', keys: ['email'] }).message).toContain(
+      'with the email key',
+    );
+  });
+
   it.each([
     [false, 'is not a valid time'],
     [true, 'does not exist'],

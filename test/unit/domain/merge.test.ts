@@ -11,6 +11,18 @@ describe('Function: byCreation', () => {
     expect([c, b, a].sort(byCreation).map((x) => x.contactId)).toEqual(['c-01', 'c-02', 'c-00']);
     expect(byCreation(a, a)).toBe(0);
   });
+
+  it('orders the contacts of one creation time by import, then by row number (RULES §9 logical creation order)', () => {
+    const at = '2024-06-01T04:00:00.000Z';
+    const row10 = contact(1, { contactId: 'c-z', createdAt: at, createdBy: 'acme.aaa#10' });
+    const row9 = contact(2, { contactId: 'c-y', createdAt: at, createdBy: 'acme.aaa#9' });
+    const laterImport = contact(3, { contactId: 'c-x', createdAt: at, createdBy: 'acme.bbb#2' });
+    const byCli = contact(4, { contactId: 'c-w', createdAt: at, createdBy: 'cli' });
+
+    const order = [laterImport, row10, byCli, row9].sort(byCreation).map((x) => x.contactId);
+
+    expect(order).toEqual(['c-y', 'c-z', 'c-x', 'c-w']);
+  });
 });
 
 describe('Function: conflictingChannelKey', () => {
