@@ -74,6 +74,11 @@ export function manifestKey(workspace: string, importId: string, sequence: numbe
   return `${partsPrefix(workspace, importId)}manifest/${String(sequence).padStart(6, '0')}.json`;
 }
 
+/** Each row's message group (RULES §9 components), base64 of one byte a row: `.../components.b64`. */
+export function componentsKey(workspace: string, importId: string): string {
+  return `${partsPrefix(workspace, importId)}components.b64`;
+}
+
 /** Folder of an import's report: `reports/<ws>/<importId>/`. */
 export function reportPrefix(workspace: string, importId: string): string {
   return `${REPORTS_PREFIX}${workspace}/${importId}/`;

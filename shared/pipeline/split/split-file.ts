@@ -9,7 +9,8 @@ import { isIssue, parseObjectKey, WORKSPACE_PATTERN } from '../../domain/channel
 import { issue } from '../../domain/codes.js';
 import { type HeaderMapping, mapHeader } from '../../domain/header.js';
 import { DEFAULT_LIMITS, type ImportLimits } from '../../domain/limits.js';
-import type { Channel, Issue, KeyName } from '../../domain/model.js';
+import type { Channel, Issue, KeyName, WorkspaceSettings } from '../../domain/model.js';
+import { createPhoneNormaliser } from '../../domain/normalise/phone.js';
 import { createRowValidator, type RowValidator } from '../../domain/row.js';
 import { importIdFor, partitionOf } from '../../ids.js';
 import { BATCH_PARTITIONS } from '../../resources.js';
@@ -20,10 +21,18 @@ import type { Delimiter } from '../csv/delimiter.js';
 import { ENCODING_NAMES, type Encoding } from '../csv/encoding.js';
 import { openCsv, readRecordBatches } from '../csv/reader.js';
 import type { CsvRecord } from '../csv/tokenizer.js';
-import { emptyCounts, type ManifestEntry, manifestKey, type PartRow, partKey } from '../messages.js';
+import {
+  componentsKey,
+  emptyCounts,
+  type ManifestEntry,
+  manifestKey,
+  type PartRow,
+  partKey,
+} from '../messages.js';
 import type { ObjectStore } from '../part-store.js';
 import type { ImportJob, ImportLedger, SourceObject, WorkspaceStore } from '../ports.js';
 import { batchEnvelope, partRows, RowBuffer } from './buffers.js';
+import { ComponentIndex, groupOf, identifierColumns } from './components.js';
 import type { CarriedBuffer, ContinuationMessage, RecordPosition, SplitCheckpoint } from './messages.js';
 import { MAX_MESSAGE_BYTES, type MessageSender, type OutgoingMessage } from './ports.js';
 
@@ -198,12 +207,14 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
       header: headerRecord.cells,
       skippedColumns: mapping.skipped,
     });
-    const split = await FileSplit.create(deps, limits, {
-      job,
-      mapping,
-      encoding: csv.encoding,
-      delimiter: csv.delimiter,
-    });
+    const settings = await deps.workspaces.getSettings(workspace);
+    const groups = await findComponents(deps, limits, { job, mapping, settings, csv });
+    const split = new FileSplit(
+      deps,
+      limits,
+      { job, mapping, encoding: csv.encoding, delimiter: csv.delimiter, groups },
+      settings,
+    );
     return await split.run(records, (first.value as CsvRecord[]).slice(1));
   } finally {
     stream.destroy();
@@ -235,13 +246,16 @@ async function continueSplit(message: ContinuationMessage, deps: SplitDeps): Pro
       header: job.header,
       maxCellBytes: limits.maxCellBytes,
     });
-    const split = await FileSplit.create(deps, limits, {
-      job,
-      mapping,
-      encoding: message.encoding,
-      delimiter: message.delimiter,
-      checkpoint,
-    });
+    const settings = await deps.workspaces.getSettings(workspace);
+    const groups = identifierColumns(mapping)
+      ? await loadComponents(deps.store, workspace, importId)
+      : undefined;
+    const split = new FileSplit(
+      deps,
+      limits,
+      { job, mapping, encoding: message.encoding, delimiter: message.delimiter, checkpoint, groups },
+      settings,
+    );
     return await split.run(records, []);
   } finally {
     stream.destroy();
@@ -275,6 +289,62 @@ interface SplitContext {
   readonly encoding: Encoding;
   readonly delimiter: Delimiter;
   readonly checkpoint?: SplitCheckpoint;
+  /** Each row's message group (its component's, RULES §9), when the file has more than one identifier column. */
+  readonly groups?: Uint8Array;
+}
+
+/**
+ * Reads the whole file once to find its components (RULES §9) and stores each row's message group for the
+ * continuations. Undefined when the key's column is the file's only identifier: the key value is the group.
+ */
+async function findComponents(
+  deps: SplitDeps,
+  limits: ImportLimits,
+  context: {
+    job: ImportJob;
+    mapping: HeaderMapping;
+    settings: WorkspaceSettings;
+    csv: { encoding: Encoding; delimiter: Delimiter; bomLength: number };
+  },
+): Promise<Uint8Array | undefined> {
+  const columns = identifierColumns(context.mapping);
+  if (!columns) return undefined;
+  const { job, csv } = context;
+  const index = new ComponentIndex(columns, createPhoneNormaliser(context.settings.region));
+  const stream = await deps.store.getStream(job.source.key, { versionId: job.source.versionId });
+  try {
+    const records = readRecordBatches(stream, {
+      encoding: csv.encoding,
+      delimiter: csv.delimiter,
+      startByte: csv.bomLength,
+      maxCellBytes: limits.maxCellBytes,
+    });
+    for await (const batch of records) {
+      for (const record of batch) {
+        if (record.rowNumber > 1 && !record.error) index.addRow(record.rowNumber, record.cells);
+      }
+    }
+  } finally {
+    stream.destroy();
+  }
+  const groups = index.groups(BATCH_PARTITIONS);
+  await deps.store.put(
+    componentsKey(job.workspace, job.importId),
+    Buffer.from(groups).toString('base64'),
+    'text/plain',
+  );
+  deps.logger.info('components found', {
+    importId: job.importId,
+    identifiers: index.size,
+    indexBytes: index.bytes,
+  });
+  return groups;
+}
+
+async function loadComponents(store: ObjectStore, workspace: string, importId: string): Promise<Uint8Array> {
+  const text = await store.getText(componentsKey(workspace, importId));
+  if (text === undefined) throw new SplitStateError(importId, 'the components of the file were not stored');
+  return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
 /** One invocation's share of splitting a file. */
@@ -302,12 +372,21 @@ class FileSplit {
   private rowsReadNow = 0;
   private readonly envelopeBytes: number;
 
-  private constructor(
+  private readonly validate: RowValidator;
+
+  constructor(
     private readonly deps: SplitDeps,
     private readonly limits: ImportLimits,
     private readonly context: SplitContext,
-    private readonly validate: RowValidator,
+    settings: WorkspaceSettings,
   ) {
+    // The job's creation time is "today" for every invocation, so that a birthday check cannot change mid-file.
+    this.validate = createRowValidator({
+      mapping: context.mapping,
+      settings,
+      now: new Date(context.job.createdAt),
+      limits,
+    });
     this.tuning = { ...DEFAULT_TUNING, ...deps.tuning };
     this.workspace = context.job.workspace;
     this.importId = context.job.importId;
@@ -334,18 +413,6 @@ class FileSplit {
     this.manifestSequence = checkpoint?.manifestSequence ?? 0;
     this.invocation = (checkpoint?.invocation ?? 0) + 1;
     this.envelopeBytes = Buffer.byteLength(this.envelope(Number.MAX_SAFE_INTEGER)) + 2;
-  }
-
-  static async create(deps: SplitDeps, limits: ImportLimits, context: SplitContext): Promise<FileSplit> {
-    const settings = await deps.workspaces.getSettings(context.job.workspace);
-    // The job's creation time is "today" for every invocation, so that a birthday check cannot change mid-file.
-    const validate = createRowValidator({
-      mapping: context.mapping,
-      settings,
-      now: new Date(context.job.createdAt),
-      limits,
-    });
-    return new FileSplit(deps, limits, context, validate);
   }
 
   private envelope(batchNo: number): string {
@@ -446,7 +513,10 @@ class FileSplit {
         cells: record.cells,
       });
     }
-    const index = partitionOf(result.row.key.value, this.partitions);
+    const { groups } = this.context;
+    const index = groups
+      ? groupOf(groups, record.rowNumber, result.row.key.value, this.partitions)
+      : partitionOf(result.row.key.value, this.partitions);
     if (record.rowNumber <= (this.skipUpTo[index] as number)) return undefined;
     const buffer = this.buffers[index] as RowBuffer;
     if (
@@ -485,7 +555,7 @@ class FileSplit {
     const body = `${this.envelope(batchNo)}${rows.join(',')}]}`;
     this.outbox.push({
       body,
-      // Per import and partition: imports never wait for each other, and one key's rows stay in file order.
+      // Per import and partition: imports never wait for each other, and a component's rows stay in file order.
       groupId: `${this.importId}#${index}`,
       deduplicationId: `${this.importId}#${batchNo}`,
     });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { partitionOf } from '../../../shared/ids.js';
 import type { BatchMessage, ManifestEntry, PartHeader, PartRow } from '../../../shared/pipeline/messages.js';
 import type { SplitResult } from '../../../shared/pipeline/split/split-file.js';
 import { BATCH_PARTITIONS } from '../../../shared/resources.js';
@@ -39,6 +38,35 @@ function only(results: SplitResult[]): SplitResult {
 }
 
 describe('Function: splitFile', () => {
+  it('sends the rows of one component to one group in file order, however they are linked (RULES §9)', async () => {
+    // Prepare: pairs of rows with different phones (the key) and one email; a chain linked through a third row.
+    const world = splitWorld();
+    const lines = ['name,phone,email'];
+    for (let i = 0; i < 40; i++) {
+      lines.push(
+        `A${i},${mobile(2 * i)},pair${i}@example.com`,
+        `B${i},${mobile(2 * i + 1)},pair${i}@example.com`,
+      );
+    }
+    lines.push(`C,${mobile(500)},chain-a@example.com`, `D,${mobile(501)},chain-b@example.com`);
+    lines.push(`E,${mobile(500)},chain-b@example.com`);
+    world.store.upload(KEY, `${lines.join('\n')}\n`);
+
+    // Act
+    await world.splitAll(KEY);
+
+    // Assess
+    const groupOfRow = new Map<number, string>();
+    world.batches.messages.forEach((message) => {
+      for (const r of (JSON.parse(message.body) as BatchMessage).rows)
+        groupOfRow.set(r.input.rowNumber, message.groupId as string);
+    });
+    for (let i = 0; i < 40; i++) expect(groupOfRow.get(2 * i + 3)).toBe(groupOfRow.get(2 * i + 2));
+    expect(groupOfRow.get(83)).toBe(groupOfRow.get(82));
+    expect(groupOfRow.get(84)).toBe(groupOfRow.get(82));
+    expect(new Set(groupOfRow.values()).size).toBeGreaterThan(4);
+  });
+
   it('sends every valid row once, in FIFO groups by key partition, with deduplication ids', async () => {
     // Prepare
     const world = splitWorld();
@@ -54,14 +82,15 @@ describe('Function: splitFile', () => {
     expect(batches.map((b) => b.batchNo)).toEqual(batches.map((_, i) => i + 1));
     const rows = batches.flatMap((b) => b.rows.map((r) => r.input.rowNumber)).sort((a, b) => a - b);
     expect(rows).toEqual(Array.from({ length: 3000 }, (_, i) => i + 2));
+    const groups = new Map<string, number[]>();
     world.batches.messages.forEach((message, i) => {
       const batch = batches[i] as BatchMessage;
-      const partition = partitionOf(batch.rows[0]?.input.key.value as string, BATCH_PARTITIONS);
-      expect(message.groupId).toBe(`${importId}#${partition}`);
+      expect(message.groupId).toMatch(new RegExp(`^${importId}#([0-9]|1[0-5])$`));
       expect(message.deduplicationId).toBe(`${importId}#${batch.batchNo}`);
-      expect(batch.rows.every((r) => partitionOf(r.input.key.value, BATCH_PARTITIONS) === partition)).toBe(
-        true,
-      );
+      groups.set(message.groupId as string, [
+        ...(groups.get(message.groupId as string) ?? []),
+        ...batch.rows.map((r) => r.input.rowNumber),
+      ]);
       expect(batch).toMatchObject({
         kind: 'batch',
         workspace: 'acme',
@@ -70,6 +99,10 @@ describe('Function: splitFile', () => {
         key: 'phone',
       });
     });
+    // Unlinked rows spread over the import's groups; each group carries its rows in file order.
+    expect(groups.size).toBeGreaterThanOrEqual(BATCH_PARTITIONS / 2);
+    for (const rowsOfGroup of groups.values())
+      expect(rowsOfGroup).toEqual([...rowsOfGroup].sort((a, b) => a - b));
     const first = batches.flatMap((b) => b.rows).find((r) => r.input.rowNumber === 2);
     expect(first?.cells).toEqual(['王小明', mobile(0), 'u0@example.com', 'vip,tier 0']);
     expect(first?.input.key).toEqual({ name: 'phone', value: '+886900000000' });
