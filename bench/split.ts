@@ -69,6 +69,10 @@ class FileObjectStore implements ObjectStore {
   async put(_key: string, body: string | Uint8Array): Promise<void> {
     this.written += typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   }
+  async putIfAbsent(key: string, body: string): Promise<boolean> {
+    await this.put(key, body);
+    return true;
+  }
   async putStream(): Promise<void> {}
   async list(): Promise<string[]> {
     return [];

@@ -85,13 +85,14 @@ function holdersOf(item: Item): Holder[] {
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.contactId.localeCompare(b.contactId));
 }
 
-function toItem(workspace: string, contact: Contact): Item {
+function toItem(workspace: string, contact: Contact, stamp?: string): Item {
   const live = contact.mergedInto ? {} : { gsi1pk: workspace, gsi1sk: contact.contactId };
-  return { ...contact, ...profileKey(workspace, contact.contactId), ...live };
+  const written = stamp === undefined ? {} : { writtenBy: stamp };
+  return { ...contact, ...profileKey(workspace, contact.contactId), ...live, ...written };
 }
 
 function fromItem(item: Item): Contact {
-  const { pk: _pk, sk: _sk, gsi1pk: _gpk, gsi1sk: _gsk, ...contact } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _gpk, gsi1sk: _gsk, writtenBy: _by, ...contact } = item;
   return contact as Contact;
 }
 
@@ -320,6 +321,7 @@ export class DynamoContactStore implements ContactStore {
         if (failed < 0) throw err;
         const claim = plan.claims[failed - writes.length];
         const contactId = writes[failed]?.contact.contactId ?? writes[0]?.contact.contactId ?? '';
+        if (!claim && (await this.allLanded(workspace, writes))) break;
         if (!claim) throw new ConcurrentModificationError(workspace, contactId);
         await this.settleConflict(workspace, claim, attempt);
       }
@@ -327,8 +329,8 @@ export class DynamoContactStore implements ContactStore {
     await Promise.all(plan.holderRemovals.map((change) => this.changeHolders(workspace, change, 'delete')));
   }
 
-  private profilePut(workspace: string, { contact, previous }: ContactWrite) {
-    const item = toItem(workspace, { ...contact, version: (previous?.version ?? 0) + 1 });
+  private profilePut(workspace: string, { contact, previous, stamp }: ContactWrite) {
+    const item = toItem(workspace, { ...contact, version: (previous?.version ?? 0) + 1 }, stamp);
     const x = new Expression();
     const condition = previous
       ? `${x.name('version')} = ${x.value(previous.version)}`
@@ -345,15 +347,26 @@ export class DynamoContactStore implements ContactStore {
       await this.table.put(put);
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
-      if (!write.previous && (await this.isReplay(put.Item))) return;
+      if (await this.landed(workspace, write, put.Item)) return;
       throw new ConcurrentModificationError(workspace, write.contact.contactId);
     }
   }
 
-  /** The stored item is exactly this new contact: the same create was written before. */
-  private async isReplay(item: Item): Promise<boolean> {
-    const stored = await this.table.get({ pk: String(item.pk), sk: PROFILE });
-    return stored !== undefined && canonical(stored) === canonical(item);
+  /**
+   * The write was applied before (a replay): the stored profile carries its stamp, or — for an unstamped
+   * create — is exactly the new contact.
+   */
+  private async landed(workspace: string, write: ContactWrite, item?: Item): Promise<boolean> {
+    const stored = await this.table.get(profileKey(workspace, write.contact.contactId));
+    if (stored === undefined) return false;
+    if (write.stamp !== undefined) return stored.writtenBy === write.stamp;
+    return !write.previous && item !== undefined && canonical(stored) === canonical(item);
+  }
+
+  private async allLanded(workspace: string, writes: readonly ContactWrite[]): Promise<boolean> {
+    if (writes.some((w) => w.stamp === undefined)) return false;
+    const landed = await Promise.all(writes.map((w) => this.landed(workspace, w)));
+    return landed.every(Boolean);
   }
 
   private claimUpdate(workspace: string, { identity, owner, from }: Claim) {

@@ -76,6 +76,20 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
+  async putIfAbsent(key: string, body: string, contentType = 'application/octet-stream'): Promise<boolean> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: '*' }),
+      );
+      return true;
+    } catch (err) {
+      // 412: the object exists; 409: a concurrent conditional write to the key is in progress.
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return false;
+      throw err;
+    }
+  }
+
   async putStream(key: string, body: Readable, contentType = 'application/octet-stream'): Promise<void> {
     await new Upload({
       client: this.s3,

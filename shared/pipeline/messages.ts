@@ -19,6 +19,11 @@ export interface BatchMessage {
   readonly channel: Channel;
   readonly key: KeyName;
   readonly batchNo: number;
+  /**
+   * The import's creation time: every contact the import creates carries it as `createdAt`, so creation
+   * order is logical (RULES §9: import, then row number) and a replayed plan is the same plan.
+   */
+  readonly importedAt?: string;
   readonly rows: readonly BatchRow[];
 }
 

@@ -16,6 +16,8 @@ export interface ObjectStore {
   getStream(key: string, opts?: { versionId?: string; start?: number }): Promise<Readable>;
   head(key: string, versionId?: string): Promise<ObjectHead | undefined>;
   put(key: string, body: string | Uint8Array, contentType?: string): Promise<void>;
+  /** Creates an object only if none exists at the key (S3 `If-None-Match: *`); false when one did. */
+  putIfAbsent(key: string, body: string, contentType?: string): Promise<boolean>;
   /** Streams a body of unknown length into an object (multipart upload). */
   putStream(key: string, body: Readable, contentType?: string): Promise<void>;
   /** Keys under a prefix, in lexicographic order. */

@@ -123,6 +123,12 @@ export interface ContactWrite {
   readonly contact: Contact;
   /** The state read, or undefined for a new contact. */
   readonly previous?: Contact;
+  /**
+   * Who writes (the processor: `importId#batchNo`), stored with the contact. A write whose contacts already
+   * carry its stamp landed before — a replay after a crash, or a batch delivered twice at once — and is a
+   * no-op instead of a ConcurrentModificationError.
+   */
+  readonly stamp?: string;
 }
 
 export interface ContactStore {

@@ -65,7 +65,7 @@ export class RowBuffer {
 
 /** The body of a batch message around its rows: `{"kind":"batch",...,"rows":[` + rows + `]}`. */
 export function batchEnvelope(
-  fields: { workspace: string; importId: string; channel: string; key: string },
+  fields: { workspace: string; importId: string; channel: string; key: string; importedAt: string },
   batchNo: number,
 ): string {
   const head = JSON.stringify({ kind: 'batch', ...fields, batchNo });

@@ -81,6 +81,12 @@ export class MemoryObjectStore implements ObjectStore {
     this.upload(key, body);
   }
 
+  async putIfAbsent(key: string, body: string): Promise<boolean> {
+    if (this.find(key) !== undefined) return false;
+    this.upload(key, body);
+    return true;
+  }
+
   async putStream(key: string, body: Readable): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(Buffer.from(chunk));

@@ -24,6 +24,12 @@ export class MemoryStore implements ObjectStore {
     this.objects.set(key, typeof body === 'string' ? body : Buffer.from(body).toString('utf-8'));
   }
 
+  async putIfAbsent(key: string, body: string): Promise<boolean> {
+    if (this.objects.has(key)) return false;
+    this.objects.set(key, body);
+    return true;
+  }
+
   async putStream(key: string, body: Readable): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(Buffer.from(chunk));
