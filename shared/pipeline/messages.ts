@@ -74,6 +74,11 @@ export function partKey(workspace: string, importId: string, firstRow: number, b
   return `${partsPrefix(workspace, importId)}rows/${String(firstRow).padStart(10, '0')}-${String(batchNo).padStart(8, '0')}.jsonl`;
 }
 
+/** Key of a batch's logged plan (the processor's write-ahead log): `.../plans/<batchNo:8>.json`. */
+export function planKey(workspace: string, importId: string, batchNo: number): string {
+  return `${partsPrefix(workspace, importId)}plans/${String(batchNo).padStart(8, '0')}.json`;
+}
+
 /** Key of the manifest a splitter invocation writes for the batches it sent: `.../manifest/<seq:6>.json`. */
 export function manifestKey(workspace: string, importId: string, sequence: number): string {
   return `${partsPrefix(workspace, importId)}manifest/${String(sequence).padStart(6, '0')}.json`;

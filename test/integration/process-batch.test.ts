@@ -280,7 +280,7 @@ describe('Function: processBatch', () => {
     // Assess
     expect(rivalResult?.counts).toEqual(counts({ created: 1 }));
     expect(result.counts).toEqual(counts({ updated: 1 }));
-    expect(logger.lines).toContain('contact writes lost a race; re-deciding their rows');
+    expect(logger.lines).toContain('contact writes lost a race; deciding their rows again');
     const contacts = await contactsOf(mine.workspace);
     expect(contacts).toMatchObject([
       { contactId: contactIdFor(rival.importId, 2), name: 'Mine', line: { uid: uid(10) } },

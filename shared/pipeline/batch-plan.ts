@@ -1,0 +1,291 @@
+/**
+ * The plan of one batch: every row decided in file order against the contacts as the rows before it left
+ * them, and the contact writes that carry the decisions out, cut so that the writes can run in parallel
+ * without changing the order the rows were decided in (RULES §9).
+ *
+ * - A *chain* is a set of rows of the batch that share an identifier value or a contact (read or written):
+ *   only rows of one chain can influence each other's decisions. Chains are written in parallel.
+ * - A chain's rows are cut into *units*, in file order: every contact a row writes is written once, with the
+ *   final state of the batch, in the unit that covers all the rows writing it; when the rows writing two
+ *   contacts interleave (A, B, A), both go in one unit, written atomically. Units of a chain are written one
+ *   after the other, so a write lost to a concurrent writer leaves a prefix of the chain applied and only the
+ *   rest is decided again.
+ */
+import { type Candidates, decide, type Plan } from '../domain/decide.js';
+import { identitiesOf, identityKey, keyIdentity, rowIdentities } from '../domain/identities.js';
+import type { Channel, Contact, Identity, Issue, Outcome } from '../domain/model.js';
+import { contactIdFor } from '../ids.js';
+import type { BatchRow } from './messages.js';
+import type { ContactStore, ContactWrite } from './ports.js';
+
+/** The outcome of one row, as the part file and the counts report it. */
+export interface RowResult {
+  readonly outcome: Outcome;
+  readonly error?: Issue;
+  readonly warnings: readonly Issue[];
+}
+
+/** Rows written together: `writes` applied atomically (one write, or one transaction). */
+export interface WriteUnit {
+  /** Row numbers, ascending. */
+  readonly rows: readonly number[];
+  readonly writes: readonly ContactWrite[];
+}
+
+/** Units of one chain, in file order: written one after the other. */
+export type Chain = readonly WriteUnit[];
+
+export interface BatchPlan {
+  readonly results: ReadonlyMap<number, RowResult>;
+  readonly chains: readonly Chain[];
+}
+
+export interface PlanContext {
+  readonly workspace: string;
+  readonly importId: string;
+  readonly channel: Channel;
+  /** `createdAt` of the contacts the import creates (the import's creation time). */
+  readonly now: string;
+}
+
+/**
+ * The contacts a batch works on: as stored (for optimistic locking and the identity index diff) and as
+ * the rows processed so far leave them, with an identity index over the live ones.
+ */
+class WorkingSet {
+  private readonly stored = new Map<string, Contact>();
+  private readonly current = new Map<string, Contact>();
+  private readonly holders = new Map<string, Set<string>>();
+  private readonly changed = new Set<string>();
+  /** Union-find over contacts that must be written together (a merge). */
+  private readonly parent = new Map<string, string>();
+
+  constructor(loaded: Iterable<Contact>) {
+    for (const contact of loaded) {
+      this.stored.set(contact.contactId, contact);
+      this.put(contact);
+    }
+  }
+
+  /** Loads the holders of the identities, following tombstones to the contacts they were merged into. */
+  static async load(contacts: ContactStore, workspace: string, identities: Identity[]): Promise<WorkingSet> {
+    const resolved = await contacts.resolve(workspace, identities);
+    const loaded = new Map<string, Contact>();
+    let wanted = [...new Set([...resolved.values()].flat().map((holder) => holder.contactId))];
+    // A chain of merges is short; the bound only guards against a cycle written by a bug.
+    for (let depth = 0; depth < 8 && wanted.length > 0; depth++) {
+      const found = await contacts.getContacts(workspace, wanted);
+      for (const contact of found.values()) loaded.set(contact.contactId, contact);
+      wanted = [...found.values()].flatMap((c) =>
+        c.mergedInto && !loaded.has(c.mergedInto) ? [c.mergedInto] : [],
+      );
+    }
+    return new WorkingSet(loaded.values());
+  }
+
+  /** Live contacts holding the identity now. */
+  holdersOf(identity: Identity): Contact[] {
+    const ids = this.holders.get(identityKey(identity)) ?? new Set<string>();
+    return [...ids].flatMap((id) => this.current.get(id) ?? []);
+  }
+
+  /** Takes in a plan's new states; a merge ties its contacts into one write. */
+  apply(plan: Extract<Plan, { contact: Contact }>): void {
+    for (const { contact } of [plan, ...plan.merged]) {
+      this.put(contact);
+      this.changed.add(contact.contactId);
+      this.union(plan.contact.contactId, contact.contactId);
+    }
+  }
+
+  /** The write group a contact belongs to, when it changed. */
+  groupOf(contactId: string): string | undefined {
+    return this.changed.has(contactId) ? this.find(contactId) : undefined;
+  }
+
+  /** One write per group: each changed contact's final state over its stored state. */
+  writes(): Map<string, ContactWrite[]> {
+    const groups = new Map<string, ContactWrite[]>();
+    for (const id of this.changed) {
+      const previous = this.stored.get(id);
+      const contact = { ...(this.current.get(id) as Contact), version: previous?.version ?? 0 };
+      const group = this.find(id);
+      groups.set(group, [...(groups.get(group) ?? []), previous ? { contact, previous } : { contact }]);
+    }
+    return groups;
+  }
+
+  private put(contact: Contact): void {
+    const before = this.current.get(contact.contactId);
+    for (const identity of before ? identitiesOf(before) : []) {
+      this.holders.get(identityKey(identity))?.delete(contact.contactId);
+    }
+    for (const identity of identitiesOf(contact)) {
+      const key = identityKey(identity);
+      this.holders.set(key, (this.holders.get(key) ?? new Set()).add(contact.contactId));
+    }
+    this.current.set(contact.contactId, contact);
+  }
+
+  private find(id: string): string {
+    const up = this.parent.get(id);
+    if (up === undefined || up === id) return id;
+    const root = this.find(up);
+    this.parent.set(id, root);
+    return root;
+  }
+
+  private union(a: string, b: string): void {
+    const [ra, rb] = [this.find(a), this.find(b)];
+    if (ra !== rb) this.parent.set(rb, ra);
+  }
+}
+
+/** Union-find over the positions 0..n-1. */
+class Partition {
+  private readonly parent: number[];
+
+  constructor(size: number) {
+    this.parent = Array.from({ length: size }, (_, i) => i);
+  }
+
+  find(i: number): number {
+    let root = i;
+    while (this.parent[root] !== root) root = this.parent[root] as number;
+    this.parent[i] = root;
+    return root;
+  }
+
+  union(a: number, b: number): void {
+    const [ra, rb] = [this.find(a), this.find(b)];
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
+}
+
+function resultOf(plan: Plan): RowResult {
+  return 'error' in plan
+    ? { outcome: plan.outcome, error: plan.error, warnings: plan.warnings }
+    : { outcome: plan.outcome, warnings: plan.warnings };
+}
+
+/** What one row decided, read and wrote. */
+interface Decided {
+  readonly row: BatchRow;
+  readonly plan: Plan;
+  /** Identity keys and contact ids the decision depended on or changed. */
+  readonly links: readonly string[];
+}
+
+/**
+ * Decides the rows (in file order, each seeing the effect of the ones before it) and cuts the writes into
+ * chains of units (see the module comment).
+ *
+ * @example
+ * const { results, chains } = await planBatch(rows, contacts, { workspace, importId, channel, now });
+ */
+export async function planBatch(
+  rows: readonly BatchRow[],
+  contacts: ContactStore,
+  ctx: PlanContext,
+): Promise<BatchPlan> {
+  // The key's identity too: a row always resolves through its key, whatever other cells it fills.
+  const all = rows.flatMap((r) => [keyIdentity(r.input), ...rowIdentities(r.input)]);
+  const identities = [...new Map(all.map((i) => [identityKey(i), i])).values()];
+  const working = await WorkingSet.load(contacts, ctx.workspace, identities);
+  const decided: Decided[] = rows.map((row) => {
+    const input = row.input;
+    const key = keyIdentity(input);
+    const candidates: Candidates = {
+      byKey: working.holdersOf(key),
+      byIdentity: rowIdentities(input)
+        .filter((identity) => identityKey(identity) !== identityKey(key))
+        .map((identity) => ({ identity, contacts: working.holdersOf(identity) })),
+    };
+    const plan = decide(input, candidates, {
+      ...ctx,
+      newContactId: contactIdFor(ctx.importId, input.rowNumber),
+    });
+    const read = [...candidates.byKey, ...candidates.byIdentity.flatMap((entry) => entry.contacts)];
+    const wrote = 'contact' in plan ? [plan.contact, ...plan.merged.map((m) => m.contact)] : [];
+    const links = [
+      identityKey(key),
+      ...candidates.byIdentity.map((entry) => identityKey(entry.identity)),
+      ...[...read, ...wrote].map((contact) => contact.contactId),
+    ];
+    if (plan.outcome === 'created' || plan.outcome === 'updated') working.apply(plan);
+    return { row, plan, links };
+  });
+  return {
+    results: new Map(decided.map(({ row, plan }) => [row.input.rowNumber, resultOf(plan)])),
+    chains: chainsOf(decided, working),
+  };
+}
+
+/** The batch's rows as chains of units (see the module comment). */
+function chainsOf(decided: readonly Decided[], working: WorkingSet): Chain[] {
+  const partition = new Partition(decided.length);
+  const firstWith = new Map<string, number>();
+  decided.forEach(({ links }, i) => {
+    for (const link of links) {
+      const first = firstWith.get(link);
+      if (first === undefined) firstWith.set(link, i);
+      else partition.union(first, i);
+    }
+  });
+  const members = new Map<number, number[]>();
+  decided.forEach((_, i) => {
+    const root = partition.find(i);
+    members.set(root, [...(members.get(root) ?? []), i]);
+  });
+  const writes = working.writes();
+  return [...members.values()].map((positions) =>
+    unitsOf(
+      positions.map((i) => decided[i] as Decided),
+      working,
+      writes,
+    ),
+  );
+}
+
+/** A chain's rows cut into units: each write group inside one unit, interleaved groups together. */
+function unitsOf(
+  chain: readonly Decided[],
+  working: WorkingSet,
+  writes: ReadonlyMap<string, ContactWrite[]>,
+): WriteUnit[] {
+  const span = new Map<string, { first: number; last: number }>();
+  chain.forEach(({ plan }, at) => {
+    const contactId =
+      plan.outcome === 'created' || plan.outcome === 'updated' ? plan.contact.contactId : undefined;
+    const group = contactId === undefined ? undefined : working.groupOf(contactId);
+    if (group === undefined) return;
+    const seen = span.get(group);
+    span.set(group, { first: seen?.first ?? at, last: at });
+  });
+  const spans = [...span.entries()].sort((a, b) => a[1].first - b[1].first);
+  const units: WriteUnit[] = [];
+  let at = 0;
+  let next = 0;
+  while (at < chain.length) {
+    const [group, first] = spans[next] ?? [];
+    if (group === undefined || first === undefined || first.first > at) {
+      units.push({ rows: [(chain[at] as Decided).row.input.rowNumber], writes: [] });
+      at++;
+      continue;
+    }
+    const groups = [group];
+    let end = first.last;
+    next++;
+    for (; next < spans.length && (spans[next]?.[1].first ?? Number.POSITIVE_INFINITY) <= end; next++) {
+      const [other, otherSpan] = spans[next] as [string, { first: number; last: number }];
+      groups.push(other);
+      end = Math.max(end, otherSpan.last);
+    }
+    units.push({
+      rows: chain.slice(at, end + 1).map((d) => d.row.input.rowNumber),
+      writes: groups.flatMap((g) => writes.get(g) ?? []),
+    });
+    at = end + 1;
+  }
+  return units;
+}
