@@ -9,7 +9,12 @@
  * profiles, so it is never stale: crash leftovers in the index are the emulator run's business.
  */
 import { identitiesOf, identityKey } from '../../shared/domain/identities.js';
-import { type Contact, type Holder, type Identity, UNIQUE_IDENTITY_TYPES } from '../../shared/domain/model.js';
+import {
+  type Contact,
+  type Holder,
+  type Identity,
+  UNIQUE_IDENTITY_TYPES,
+} from '../../shared/domain/model.js';
 import {
   ConcurrentModificationError,
   type ContactStore,
@@ -64,11 +69,16 @@ export class MemoryContactStore implements ContactStore {
       for (const identity of identitiesOf(contact)) {
         const key = identityKey(identity);
         if (!wanted.has(key)) continue;
-        result.set(key, [...(result.get(key) ?? []), { contactId: contact.contactId, createdAt: contact.createdAt }]);
+        result.set(key, [
+          ...(result.get(key) ?? []),
+          { contactId: contact.contactId, createdAt: contact.createdAt },
+        ]);
       }
     }
     for (const holders of result.values()) {
-      holders.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.contactId.localeCompare(b.contactId));
+      holders.sort(
+        (a, b) => b.createdAt.localeCompare(a.createdAt) || a.contactId.localeCompare(b.contactId),
+      );
     }
     return result;
   }
@@ -154,7 +164,11 @@ export interface CrashPlan {
   readonly beforeRecord: ReadonlySet<number>;
 }
 
-export const NO_CRASHES: CrashPlan = { beforeWrite: new Set(), afterWrite: new Set(), beforeRecord: new Set() };
+export const NO_CRASHES: CrashPlan = {
+  beforeWrite: new Set(),
+  afterWrite: new Set(),
+  beforeRecord: new Set(),
+};
 
 /** Counts port calls across a run, to place the crashes of a CrashPlan. */
 export class CrashCounter {

@@ -177,14 +177,21 @@ function fold(ordered: readonly ModelContact[]): ModelContact {
   }
   for (const c of ordered) {
     for (const tag of c.tags) if (!merged.tags.includes(tag)) merged.tags.push(tag);
-    for (const [name, value] of Object.entries(c.custom)) if (!(name in merged.custom)) merged.custom[name] = value;
+    for (const [name, value] of Object.entries(c.custom))
+      if (!(name in merged.custom)) merged.custom[name] = value;
   }
   const line = ordered.find((c) => c.line)?.line;
   if (line) merged.line = { uid: line.uid };
   const edms = ordered.flatMap((c) => (c.edm ? [c.edm] : []));
   const [firstEdm] = edms;
   if (firstEdm) {
-    merged.edm = { email: firstEdm.email, status: mostRestrictive(EDM_ORDER, edms.map((e) => e.status)) };
+    merged.edm = {
+      email: firstEdm.email,
+      status: mostRestrictive(
+        EDM_ORDER,
+        edms.map((e) => e.status),
+      ),
+    };
     const source = edms.find((e) => e.consentSource !== undefined)?.consentSource;
     const at = edms.find((e) => e.consentAt !== undefined)?.consentAt;
     if (source !== undefined) merged.edm.consentSource = source;
@@ -194,7 +201,10 @@ function fold(ordered: readonly ModelContact[]): ModelContact {
   const whatsapps = ordered.flatMap((c) => (c.whatsapp ? [c.whatsapp] : []));
   const [firstWhatsapp] = whatsapps;
   if (firstWhatsapp) {
-    const status = mostRestrictive(WHATSAPP_ORDER, whatsapps.map((w) => w.status));
+    const status = mostRestrictive(
+      WHATSAPP_ORDER,
+      whatsapps.map((w) => w.status),
+    );
     merged.whatsapp = { mobile: firstWhatsapp.mobile, status };
     merged.phone = firstWhatsapp.mobile;
   }

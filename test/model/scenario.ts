@@ -123,7 +123,11 @@ const KEY_CELLS: Record<Channel, Record<string, fc.Arbitrary<string>>> = {
     email: fc.constantFrom(...EMAILS),
     customer_id: fc.constantFrom(...CUSTOMER_IDS),
   },
-  edm: { email: CELLS.edm.email as fc.Arbitrary<string>, customer_id: fc.constantFrom(...CUSTOMER_IDS), mobile: fc.constantFrom(...PHONES) },
+  edm: {
+    email: CELLS.edm.email as fc.Arbitrary<string>,
+    customer_id: fc.constantFrom(...CUSTOMER_IDS),
+    mobile: fc.constantFrom(...PHONES),
+  },
   whatsapp: {
     WhatsApp_mobile: CELLS.whatsapp.WhatsApp_mobile as fc.Arbitrary<string>,
     customer_id: fc.constantFrom(...CUSTOMER_IDS),
@@ -191,7 +195,8 @@ function defined<T extends object>(value: T): T {
 export function storedContacts(max: number): fc.Arbitrary<Omit<Contact, 'workspace'>[]> {
   return fc.array(storedFields, { maxLength: max }).map((all) => {
     const claimed = new Set<string>();
-    const claim = (key: string | undefined) => key !== undefined && !claimed.has(key) && claimed.add(key) && true;
+    const claim = (key: string | undefined) =>
+      key !== undefined && !claimed.has(key) && claimed.add(key) && true;
     return all.map((f, index) => {
       const uid = claim(f.line && `line#${f.line}`) ? f.line : undefined;
       const edm = claim(f.edm && `edm#${f.edm[0]}`) ? f.edm : undefined;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Channel, KeyName, RowInput } from '../../../shared/domain/model.js';
+import { contact, lineUid, TEMPLATES, validator } from '../../helpers/domain/factories.js';
 import { type ModelFile, type ModelState, runSequence, stateOf, userView, view } from '../../model/oracle.js';
 import { componentsOf, reachableFinals } from '../../model/orders.js';
-import { contact, lineUid, TEMPLATES, validator } from '../../helpers/domain/factories.js';
 
 const P = '+886912345678';
 const Q = '+886922333444';
@@ -47,8 +47,16 @@ describe('Oracle: the six reproductions of issue 16', () => {
     expect(second.outcomes).toEqual(['created']);
     expect(live(second.state)).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: 'Mom', phone: P, edm: expect.objectContaining({ status: 'subscribed' }) }),
-        expect.objectContaining({ name: 'Kid', phone: P, edm: expect.objectContaining({ status: 'unsubscribed' }) }),
+        expect.objectContaining({
+          name: 'Mom',
+          phone: P,
+          edm: expect.objectContaining({ status: 'subscribed' }),
+        }),
+        expect.objectContaining({
+          name: 'Kid',
+          phone: P,
+          edm: expect.objectContaining({ status: 'unsubscribed' }),
+        }),
       ]),
     );
     expect(second.state.size).toBe(2);
@@ -148,7 +156,13 @@ describe('Oracle: the six reproductions of issue 16', () => {
 
   it('merges with the row first, then the key contact, then the others latest created first (RULES §6)', () => {
     // Prepare: K holds the key; O1 (earliest) and O2 share the row's customer_id.
-    const o1 = contact(1, { name: 'O1', customerId: 'C1', gender: 'female', note: 'o1', birthday: '1980-01-01' });
+    const o1 = contact(1, {
+      name: 'O1',
+      customerId: 'C1',
+      gender: 'female',
+      note: 'o1',
+      birthday: '1980-01-01',
+    });
     const o2 = contact(2, { name: 'O2', customerId: 'C1', gender: 'male', tags: ['old'] });
     const k = contact(3, { name: 'K', email: 'k@x.com', note: 'k', tags: ['VIP'] });
     const row = rows('line', 'email', [{ email: 'k@x.com', customer_id: 'C1', name: 'Row' }]);
