@@ -184,14 +184,12 @@ async function deliverAll(
   const counter = new CrashCounter({
     beforeWrite: new Set(delivery.beforeWrite),
     afterWrite: new Set(delivery.afterWrite),
-    beforeRecord: new Set(),
+    beforeRecord: new Set(delivery.beforeRecord),
   });
   const contacts = crashingContactStore(deps.contacts, counter);
   const choices = new Choices(delivery.choices);
   let redeliveries = delivery.redeliveries;
   let duplicates = delivery.duplicates;
-  let records = 0;
-  let recordCrashes = 0;
   const pause = async (label: string) => {
     if (scheduler) await scheduler.schedule(Promise.resolve(label), label);
   };
@@ -204,10 +202,11 @@ async function deliverAll(
       get(target, prop) {
         if (prop !== 'recordBatch') return Reflect.get(target, prop, target);
         return async (...args: Parameters<AtomicLedger['recordBatch']>) => {
-          if (delivery.beforeRecord.includes(++records)) {
+          const n = ++counter.records;
+          if (counter.plan.beforeRecord.has(n)) {
             life.dead = true;
-            recordCrashes++;
-            throw new InjectedCrashError(`before record ${records}`);
+            counter.crashes++;
+            throw new InjectedCrashError(`before record ${n}`);
           }
           return target.recordBatch(...args);
         };
@@ -256,7 +255,7 @@ async function deliverAll(
 
   const all = Promise.all([...groups.values()].map(runGroup));
   await (scheduler ? scheduler.waitFor(all) : all);
-  return counter.crashes + recordCrashes;
+  return counter.crashes;
 }
 
 interface Expected {

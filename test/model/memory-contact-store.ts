@@ -170,10 +170,11 @@ export const NO_CRASHES: CrashPlan = {
   beforeRecord: new Set(),
 };
 
-/** Counts port calls across a run, to place the crashes of a CrashPlan. */
+/** Counts port calls across a run, to place the crashes of a CrashPlan (the harness crashes the ledger). */
 export class CrashCounter {
   writes = 0;
   records = 0;
+  /** Crashes injected so far. */
   crashes = 0;
   constructor(readonly plan: CrashPlan) {}
 }

@@ -199,3 +199,38 @@ describe('Oracle: the six reproductions of issue 16', () => {
     expect(userView(again.state.values())).toEqual(userView(once.state.values()));
   });
 });
+
+describe('Function: reachableFinals', () => {
+  it('applies two components that meet only through a stored contact either way round (RULES §9)', () => {
+    // Prepare: S holds phone P and customer_id C1; row 2 reaches it by P, row 3 (another component) by C1.
+    const s = contact(1, { name: 'S', phone: P, customerId: 'C1' });
+    const input = rows('line', 'phone', [
+      { phone: P, name: 'X' },
+      { phone: Q, customer_id: 'C1', name: 'Y' },
+    ]);
+
+    // Act
+    const finals = reachableFinals(stateOf([s]), [{ file: file('line', 1), rows: input }]);
+
+    // Assess: 2 then 3 leaves one contact; 3 then 2 moves S to Q first, so row 2 creates.
+    expect(finals.map((f) => f.state.size).sort()).toEqual([1, 2]);
+  });
+
+  it('interleaves two imports run at once, each keeping its own order (RULES §9)', () => {
+    // Prepare: both files create or update the contact of U1.
+    const first = rows('line', 'line_uid', [{ line_uid: lineUid(1), name: 'A' }]);
+    const second = rows('line', 'line_uid', [{ line_uid: lineUid(1), name: 'B' }]);
+
+    // Act
+    const finals = reachableFinals(stateOf([]), [
+      { file: file('line', 1), rows: first },
+      { file: file('line', 2), rows: second },
+    ]);
+
+    // Assess: either name may be last, one contact either way.
+    expect(finals.map((f) => live(f.state).map((c) => c.name))).toEqual(
+      expect.arrayContaining([['A'], ['B']]),
+    );
+    expect(finals).toHaveLength(2);
+  });
+});
