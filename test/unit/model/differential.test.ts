@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { lineUid, TEMPLATES } from '../../helpers/domain/factories.js';
+import { modelParameters, modelRuns, runScenario } from '../../model/harness.js';
+import { MemoryContactStore } from '../../model/memory-contact-store.js';
+import { oneImport, type Scenario, twoImports } from '../../model/scenario.js';
+
+/** Runs of the one-import property (the two-import one runs half); `npm run test:model -- --runs N`. */
+const RUNS = modelRuns(200);
+/** Generous: the runs share two cores with the rest of the suite; nothing here is a timed assertion. */
+const TIMEOUT_MS = 120_000 + RUNS * 500;
+
+let sequence = 0;
+const ports = () => ({ contacts: new MemoryContactStore(), workspace: `model-${++sequence}` });
+
+describe('Differential: the pipeline against the oracle (RULES §9), in-memory ports', () => {
+  it(
+    'ends one import as some order that keeps file order within every component',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(oneImport(12), fc.scheduler(), async (scenario, scheduler) => {
+          await runScenario(scenario, ports(), scheduler);
+        }),
+        modelParameters(RUNS),
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'ends two imports run at once as some interleaving that keeps each file order within its components',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(twoImports(6), fc.scheduler(), async (scenario, scheduler) => {
+          await runScenario(scenario, ports(), scheduler);
+        }),
+        modelParameters(Math.ceil(RUNS / 2)),
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it('counts every row once when each batch is delivered twice at the same moment (RULES §7)', async () => {
+    // Prepare: one row per batch, every batch delivered twice at once (every choice says yes).
+    const row = (n: number, name: string) => [lineUid(n), '', '', name, '', '', 'VIP'];
+    const scenario: Scenario = {
+      stored: [],
+      files: [
+        {
+          channel: 'line',
+          key: 'line_uid',
+          header: TEMPLATES.line,
+          rows: [row(1, 'Ann'), row(2, 'Bob'), row(1, 'Ann B'), row(3, 'Cy')],
+        },
+      ],
+      delivery: {
+        maxBatchRows: 1,
+        recordsPerInvocation: undefined,
+        choices: [0],
+        beforeWrite: [],
+        afterWrite: [],
+        beforeRecord: [],
+        redeliveries: 0,
+        duplicates: 4,
+      },
+    };
+
+    // Act
+    const report = await runScenario(scenario, ports(), undefined);
+
+    // Assess
+    expect(report.contacts).toBe(3);
+  });
+});
