@@ -85,14 +85,23 @@ function holdersOf(item: Item): Holder[] {
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.contactId.localeCompare(b.contactId));
 }
 
+/** Stamps of the last writes a contact keeps: enough to recognise a replay after a few writes by others. */
+const STAMPS_KEPT = 4;
+
 function toItem(workspace: string, contact: Contact, stamp?: string): Item {
   const live = contact.mergedInto ? {} : { gsi1pk: workspace, gsi1sk: contact.contactId };
-  const written = stamp === undefined ? {} : { writtenBy: stamp };
-  return { ...contact, ...profileKey(workspace, contact.contactId), ...live, ...written };
+  const kept = (contact.writtenBy ?? []).filter((s) => s !== stamp);
+  const writtenBy = stamp === undefined ? contact.writtenBy : [stamp, ...kept].slice(0, STAMPS_KEPT);
+  return {
+    ...contact,
+    ...profileKey(workspace, contact.contactId),
+    ...live,
+    ...(writtenBy ? { writtenBy } : {}),
+  };
 }
 
 function fromItem(item: Item): Contact {
-  const { pk: _pk, sk: _sk, gsi1pk: _gpk, gsi1sk: _gsk, writtenBy: _by, ...contact } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _gpk, gsi1sk: _gsk, ...contact } = item;
   return contact as Contact;
 }
 
@@ -120,6 +129,8 @@ interface Release {
 interface HolderChange {
   readonly identity: Identity;
   readonly entry: string;
+  /** For an add: the entries of other contacts the writer saw (ContactWrite.expectedHolders). */
+  readonly expected?: number;
 }
 
 /** How the identity index changes when the writes apply. */
@@ -149,7 +160,7 @@ function planIndex(writes: readonly ContactWrite[]): IndexPlan {
     unique.set(ref, entry);
     return entry;
   };
-  for (const { contact, previous } of writes) {
+  for (const { contact, previous, expectedHolders } of writes) {
     const before = previous ? identitiesOf(previous) : [];
     const after = identitiesOf(contact);
     for (const identity of before.filter((i) => UNIQUE_IDENTITY_TYPES.has(i.type))) {
@@ -167,7 +178,12 @@ function planIndex(writes: readonly ContactWrite[]): IndexPlan {
     if (contact.mergedInto) continue;
     const shared = (list: Identity[]) => list.filter((i) => !UNIQUE_IDENTITY_TYPES.has(i.type));
     for (const identity of added(shared(before), shared(after))) {
-      plan.holderAdds.push({ identity, entry: holderEntry(contact) });
+      const expected = expectedHolders?.[identityKey(identity)];
+      plan.holderAdds.push({
+        identity,
+        entry: holderEntry(contact),
+        ...(expected === undefined ? {} : { expected }),
+      });
     }
     for (const identity of added(shared(after), shared(before))) {
       plan.holderRemovals.push({ identity, entry: holderEntry(previous ?? contact) });
@@ -280,6 +296,8 @@ export class DynamoContactStore implements ContactStore {
     const put = this.profilePut(workspace, write);
     // Checked before any claim, so a contact too large to store leaves nothing behind.
     assertItemSize(put.Item, `Contact ${write.contact.contactId}`);
+    // Shared identities first: their conditions refuse a write decided on an index that changed since.
+    await this.addHolders(workspace, write.contact.contactId, plan.holderAdds);
     const outcomes = await Promise.allSettled(plan.claims.map((claim) => this.claim(workspace, claim)));
     const failure = outcomes.find((o) => o.status === 'rejected');
     if (failure) {
@@ -292,7 +310,6 @@ export class DynamoContactStore implements ContactStore {
       await Promise.all(fresh.map((c) => this.release(workspace, c.identity, [c.owner.contactId])));
       throw failure.reason;
     }
-    await Promise.all(plan.holderAdds.map((change) => this.changeHolders(workspace, change, 'add')));
     await this.putProfile(workspace, write, put);
     await Promise.all([
       ...plan.releases.map((r) => this.release(workspace, r.identity, r.from)),
@@ -305,7 +322,7 @@ export class DynamoContactStore implements ContactStore {
     writes: readonly ContactWrite[],
     plan: IndexPlan,
   ): Promise<void> {
-    await Promise.all(plan.holderAdds.map((change) => this.changeHolders(workspace, change, 'add')));
+    await this.addHolders(workspace, writes[0]?.contact.contactId ?? '', plan.holderAdds);
     const actions: TransactAction[] = [
       ...writes.map((w) => ({ Put: this.profilePut(workspace, w) })),
       ...plan.claims.map((c) => ({ Update: this.claimUpdate(workspace, c) })),
@@ -359,7 +376,8 @@ export class DynamoContactStore implements ContactStore {
   private async landed(workspace: string, write: ContactWrite, item?: Item): Promise<boolean> {
     const stored = await this.table.get(profileKey(workspace, write.contact.contactId));
     if (stored === undefined) return false;
-    if (write.stamp !== undefined) return stored.writtenBy === write.stamp;
+    if (write.stamp !== undefined)
+      return Array.isArray(stored.writtenBy) && stored.writtenBy.includes(write.stamp);
     return !write.previous && item !== undefined && canonical(stored) === canonical(item);
   }
 
@@ -450,10 +468,37 @@ export class DynamoContactStore implements ContactStore {
     }
   }
 
+  /** Adds holder entries; one whose index changed since the writer read it refuses the write. */
+  private async addHolders(
+    workspace: string,
+    contactId: string,
+    changes: readonly HolderChange[],
+  ): Promise<void> {
+    try {
+      await Promise.all(changes.map((change) => this.changeHolders(workspace, change, 'add')));
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      throw new ConcurrentModificationError(workspace, contactId);
+    }
+  }
+
   private async changeHolders(workspace: string, change: HolderChange, op: 'add' | 'delete'): Promise<void> {
     const x = new Expression();
     if (op === 'add') x.add('holders', new Set([change.entry]));
     else x.delete('holders', new Set([change.entry]));
-    await this.table.update({ Key: identityItemKey(workspace, change.identity), ...x.buildUpdate() });
+    let condition: string | undefined;
+    if (op === 'add' && change.expected !== undefined) {
+      // Unchanged since read (`expected` others), or already holding this entry (a replay).
+      const holders = x.name('holders');
+      const mine = `contains(${holders}, ${x.value(change.entry)})`;
+      condition =
+        change.expected === 0
+          ? `attribute_not_exists(${holders}) OR ${mine}`
+          : `size(${holders}) = ${x.value(change.expected)} OR ${mine}`;
+    }
+    await this.table.update({
+      Key: identityItemKey(workspace, change.identity),
+      ...x.buildUpdate(condition),
+    });
   }
 }

@@ -189,7 +189,10 @@ function group(
     // The key's contact holds the key value: nothing merged into it may lock another phone / EDM email.
     const required = keyMatched ? { ...rowKeys, ...keyLock(row) } : rowKeys;
     for (const candidate of found) {
-      const field = conflictingChannelKey([...members, candidate.contact], required);
+      // Compatible with the contacts taken so far, and with the row (whatever the target holds).
+      const field =
+        conflictingChannelKey([...members, candidate.contact]) ??
+        conflictingChannelKey([candidate.contact], required);
       if (field === undefined) members.push(candidate.contact);
       else apart.push({ found: candidate, field });
     }

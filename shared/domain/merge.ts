@@ -178,5 +178,6 @@ export function tombstoneOf(contact: Contact, survivorId: string): Contact {
     tags: [],
     custom: {},
     mergedInto: survivorId,
+    ...(contact.writtenBy === undefined ? {} : { writtenBy: contact.writtenBy }),
   };
 }

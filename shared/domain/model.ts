@@ -81,6 +81,11 @@ export interface Contact {
   igId?: string;
   /** Set on a tombstone: the contact this one was merged into. */
   mergedInto?: string;
+  /**
+   * The stamps of the last writes (newest first, `importId#batchNo`), kept by the store so that a replayed
+   * write is recognised even after others wrote the contact since. Bookkeeping, not profile data.
+   */
+  writtenBy?: readonly string[];
 }
 
 /**

@@ -13,7 +13,14 @@
  */
 import { type Candidates, decide, type Plan } from '../domain/decide.js';
 import { identitiesOf, identityKey, keyIdentity, rowIdentities } from '../domain/identities.js';
-import type { Channel, Contact, Identity, Issue, Outcome } from '../domain/model.js';
+import {
+  type Channel,
+  type Contact,
+  type Identity,
+  type Issue,
+  type Outcome,
+  UNIQUE_IDENTITY_TYPES,
+} from '../domain/model.js';
 import { contactIdFor } from '../ids.js';
 import type { BatchRow } from './messages.js';
 import type { ContactStore, ContactWrite } from './ports.js';
@@ -53,6 +60,8 @@ export interface PlanContext {
  * the rows processed so far leave them, with an identity index over the live ones.
  */
 class WorkingSet {
+  /** The index entries each resolved identity had when the batch read it (`identityKey` → contact ids). */
+  readonly indexed = new Map<string, readonly string[]>();
   private readonly stored = new Map<string, Contact>();
   private readonly current = new Map<string, Contact>();
   private readonly holders = new Map<string, Set<string>>();
@@ -71,6 +80,14 @@ class WorkingSet {
   static async load(contacts: ContactStore, workspace: string, identities: Identity[]): Promise<WorkingSet> {
     const resolved = await contacts.resolve(workspace, identities);
     const loaded = new Map<string, Contact>();
+    const indexed = new Map<string, readonly string[]>();
+    for (const identity of identities) {
+      const key = identityKey(identity);
+      indexed.set(
+        key,
+        (resolved.get(key) ?? []).map((holder) => holder.contactId),
+      );
+    }
     let wanted = [...new Set([...resolved.values()].flat().map((holder) => holder.contactId))];
     // A chain of merges is short; the bound only guards against a cycle written by a bug.
     for (let depth = 0; depth < 8 && wanted.length > 0; depth++) {
@@ -80,7 +97,9 @@ class WorkingSet {
         c.mergedInto && !loaded.has(c.mergedInto) ? [c.mergedInto] : [],
       );
     }
-    return new WorkingSet(loaded.values());
+    const working = new WorkingSet(loaded.values());
+    for (const [key, ids] of indexed) working.indexed.set(key, ids);
+    return working;
   }
 
   /** Live contacts holding the identity now. */
@@ -287,5 +306,32 @@ function unitsOf(
     });
     at = end + 1;
   }
-  return units;
+  return expectingHolders(units, working);
+}
+
+/**
+ * Each write with the index entries of other contacts it expects on the shared identities it gains: those
+ * the batch read, plus those the chain's earlier units added. Identities the batch did not read (brought
+ * by a merge) carry no expectation.
+ */
+function expectingHolders(units: WriteUnit[], working: WorkingSet): WriteUnit[] {
+  const added = new Map<string, number>();
+  return units.map((unit) => {
+    const gained: string[] = [];
+    const writes = unit.writes.map((write) => {
+      if (write.contact.mergedInto !== undefined) return write;
+      const before = new Set((write.previous ? identitiesOf(write.previous) : []).map(identityKey));
+      const expected: Record<string, number> = {};
+      for (const identity of identitiesOf(write.contact)) {
+        const key = identityKey(identity);
+        const seen = working.indexed.get(key);
+        if (UNIQUE_IDENTITY_TYPES.has(identity.type) || before.has(key) || seen === undefined) continue;
+        expected[key] = seen.filter((id) => id !== write.contact.contactId).length + (added.get(key) ?? 0);
+        gained.push(key);
+      }
+      return Object.keys(expected).length === 0 ? write : { ...write, expectedHolders: expected };
+    });
+    for (const key of gained) added.set(key, (added.get(key) ?? 0) + 1);
+    return { ...unit, writes };
+  });
 }

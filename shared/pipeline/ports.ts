@@ -129,6 +129,13 @@ export interface ContactWrite {
    * no-op instead of a ConcurrentModificationError.
    */
   readonly stamp?: string;
+  /**
+   * For shared identities the contact gains (`identityKey` → count): how many index entries of other
+   * contacts the decision saw. The write is refused (ConcurrentModificationError) when another writer
+   * added or removed one meanwhile, so two rows that create one person at once cannot both create it
+   * (RULES §9: concurrent imports behave as some one-by-one interleaving).
+   */
+  readonly expectedHolders?: Readonly<Record<string, number>>;
 }
 
 export interface ContactStore {

@@ -2,7 +2,8 @@
  * The ContactStore port in memory, with the semantics the processor relies on from DynamoContactStore:
  * version-conditioned writes, channel primary keys (line_uid, edm_email, whatsapp, sms) held by one live
  * contact at most, shared identities with several holders (newest first), tombstones (`mergedInto`), a
- * write of several contacts applied all or nothing, and the replay of a creation accepted as a no-op.
+ * write of several contacts applied all or nothing, a write whose contacts carry its stamp already (a
+ * replay) accepted as a no-op, and the expected holders of the shared identities a write adds checked.
  *
  * Every method does its work synchronously before its first await, so each call is atomic; concurrency
  * comes from how callers interleave calls (see the harness). The identity index is derived from the
@@ -98,25 +99,62 @@ export class MemoryContactStore implements ContactStore {
     const contacts = this.contactsOf(workspace);
     const ids = new Set(writes.map((w) => w.contact.contactId));
     if (ids.size !== writes.length) throw new InvalidMemoryWriteError('a contact appears twice in one write');
-    const replays = new Set<string>();
-    for (const { contact, previous } of writes) {
+    for (const { contact } of writes) {
       if (contact.workspace !== workspace) {
         throw new InvalidMemoryWriteError(`contact ${contact.contactId} is not of workspace ${workspace}`);
       }
+    }
+    const landed = (w: ContactWrite) =>
+      w.stamp !== undefined && (contacts.get(w.contact.contactId)?.writtenBy ?? []).includes(w.stamp);
+    if (writes.every(landed)) return;
+    const replays = new Set<string>();
+    for (const { contact, previous, stamp } of writes) {
       const stored = contacts.get(contact.contactId);
       if (previous) {
         if (stored?.version !== previous.version)
           throw new ConcurrentModificationError(workspace, contact.contactId);
       } else if (stored) {
-        if (writes.length === 1 && canonical(stored) === canonical({ ...contact, version: 1 })) {
+        if (
+          stamp === undefined &&
+          writes.length === 1 &&
+          canonical(stored) === canonical({ ...contact, version: 1 })
+        ) {
           replays.add(contact.contactId);
         } else throw new ConcurrentModificationError(workspace, contact.contactId);
       }
     }
+    this.checkExpectedHolders(contacts, workspace, writes);
     this.checkChannelKeys(contacts, writes, ids);
-    for (const { contact, previous } of writes) {
+    for (const { contact, previous, stamp } of writes) {
       if (replays.has(contact.contactId)) continue;
-      contacts.set(contact.contactId, structuredClone({ ...contact, version: (previous?.version ?? 0) + 1 }));
+      const writtenBy =
+        stamp === undefined
+          ? contact.writtenBy
+          : [stamp, ...(contact.writtenBy ?? []).filter((s) => s !== stamp)].slice(0, 4);
+      contacts.set(
+        contact.contactId,
+        structuredClone({
+          ...contact,
+          version: (previous?.version ?? 0) + 1,
+          ...(writtenBy ? { writtenBy } : {}),
+        }),
+      );
+    }
+  }
+
+  /** The shared identities a write adds are held by as many other contacts as its writer saw. */
+  private checkExpectedHolders(
+    contacts: Map<string, Contact>,
+    workspace: string,
+    writes: readonly ContactWrite[],
+  ): void {
+    for (const { contact, expectedHolders } of writes) {
+      for (const [key, expected] of Object.entries(expectedHolders ?? {})) {
+        const others = [...contacts.values()].filter(
+          (c) => c.contactId !== contact.contactId && identitiesOf(c).some((i) => identityKey(i) === key),
+        );
+        if (others.length !== expected) throw new ConcurrentModificationError(workspace, contact.contactId);
+      }
     }
   }
 

@@ -3,31 +3,34 @@
  * statuses, profile unification) over an in-memory map of contacts, written from the text of
  * `../shared/RULES.md` and not from `shared/domain`. The differential test compares the pipeline with it.
  *
- * How the text is read where it leaves room (each is one place below, so it is easy to change):
+ * How the text is read where it leaves room — the decisions of the repository's rule book,
+ * `shared/domain/RULES.md` (each is one place below, so it is easy to change):
  *
  * 1. Identifiers. A contact holds `email` (its profile email, which is its EDM address when it has EDM),
  *    `phone` (its profile phone, which is its WhatsApp number when it has WhatsApp), `customer_id`,
  *    `line_uid` and `whatsapp` (its WhatsApp number). A row's identifiers are the same kinds, read from
  *    its cells (an EDM address is an `email`; a WhatsApp number is both a `whatsapp` and a `phone`).
- * 2. Key matched several (§4): the latest created is the target, whatever else the row carries.
- * 3. Key matched (§6): the other contacts found through the row's identifiers, except those found only
- *    through a phone (a shared phone never merges), merge into the target when compatible with the
- *    target and with the row. Candidates are taken latest created first, each one only when it is also
- *    compatible with the ones taken before it (so the merged contact never holds two values of one
- *    channel primary key). Only the row's own identifiers are followed (one hop).
- * 4. Key matched none (§6): the contacts found through the row's other identifiers (phone included) that
- *    are compatible with the row are counted; exactly one → the row updates it (no merge); otherwise the
- *    row creates. A created contact does not take a channel primary key another contact holds (it can
- *    only happen when two or more compatible contacts were found): that cell is ignored.
- * 5. Key `customer_id` matched none: as 4, but where 4 creates, the row fails (CUSTOMER_ID_NOT_FOUND);
- *    a single compatible contact found through the other identifiers is updated (RULES §6 last bullet).
+ * 2. The key selects (§4): the latest created holder of the key value — except that when the key's column
+ *    is the channel's own primary key (EDM `email`, WhatsApp `WhatsApp_mobile`), the holder of that channel
+ *    key is the one.
+ * 3. A value several contacts hold (a family phone, a shared email) leads nowhere; neither does a phone
+ *    the target's WhatsApp channel locks to another number. When the key value itself is held by several
+ *    contacts, nothing merges (the selection is by creation order only).
+ * 4. Key matched (§6): the contacts found through the row's other identifiers merge into the target when
+ *    compatible with the target, the row and the ones taken before (earliest created first), and — for
+ *    a phone or email key — when they do not lock another phone / EDM address than the key value.
+ * 5. Key matched none (§6): a contact found holding the row's channel primary key plays the target (as 4,
+ *    without the key-value lock). Otherwise the compatible contacts found are the row's contact when they
+ *    can all be one (one, or several compatible with each other, which merge); else the row creates. Key
+ *    `customer_id` never creates: the row fails.
  * 6. Merge values: the survivor is the earliest created (its creation rank stays); each profile field and
  *    custom field takes the first value present in [target, others latest created first]; tags are the
  *    union; a channel is kept from whoever has it (all equal, they are compatible) with the most
  *    restrictive status, consent fields by the same precedence; then the row applies as to any contact.
  *    After a merge, the EDM address is the email and the WhatsApp number is the phone.
  * 7. A row whose EDM address (WhatsApp number) differs from the contact's: the address and the row's
- *    status (and consent cells) are ignored, the rest applies.
+ *    status (and consent cells) are ignored, the rest applies. A channel key another contact holds is
+ *    not attached.
  * 8. Outcome: `created`; `updated` when anything the user sees changed (a merge always does);
  *    `unchanged` otherwise. Warnings are not modelled.
  */
@@ -296,43 +299,96 @@ function otherIdentifiers(row: RowInput): Identifier[] {
 export function applyRow(state: ModelState, row: RowInput, file: ModelFile): ModelResult {
   const rowKeys = rowChannelKeys(row);
   const byKey = holders(state, keyIdentifier(row)).sort(latestFirst);
+  // Reading 2.
+  const ownKey: ChannelKeys =
+    row.edm?.email === row.key.value
+      ? { edm: row.edm.email }
+      : row.whatsapp?.mobile === row.key.value
+        ? { whatsapp: row.whatsapp.mobile }
+        : {};
+  const own = byKey.find((c) => holdsAny(channelKeys(c), ownKey));
+  const keyTarget = own ?? byKey[0];
+  let target: ModelContact | undefined;
   let group: ModelContact[];
-  const [target] = byKey;
-  if (target) {
-    // Reading 3: merge candidates, latest created first, each compatible with all taken so far.
-    const found = distinct(
-      otherIdentifiers(row)
-        .filter((i) => i.type !== 'phone')
-        .flatMap((i) => holders(state, i)),
-    )
-      .filter((c) => c.id !== target.id)
-      .sort(latestFirst);
-    group = [target];
-    let keys = channelKeys(target);
-    for (const candidate of found) {
-      const theirs = channelKeys(candidate);
-      if (compatible(theirs, keys) && compatible(theirs, rowKeys)) {
-        group.push(candidate);
-        keys = union(keys, theirs);
-      }
-    }
+  if (keyTarget) {
+    target = keyTarget;
+    const found = byKey.length > 1 ? [] : foundThrough(state, row, target, byKey);
+    group = joinCompatible(target, found, { ...rowKeys, ...keyLock(row) });
+  } else if (row.key.name === 'customer_id') {
+    return { state, outcome: 'failed' };
   } else {
-    // Reading 4 and 5.
-    const found = distinct(otherIdentifiers(row).flatMap((i) => holders(state, i)));
-    const fitting = found.filter((c) => compatible(channelKeys(c), rowKeys));
-    const [only] = fitting;
-    if (fitting.length === 1 && only) group = [only];
-    else if (row.key.name === 'customer_id') return { state, outcome: 'failed' };
-    else return create(state, row, file);
+    const anchor = [...state.values()].find((c) => holdsAny(channelKeys(c), rowKeys));
+    if (anchor) {
+      target = anchor;
+      group = joinCompatible(anchor, foundThrough(state, row, anchor, []), rowKeys);
+    } else {
+      const fitting = foundThrough(state, row, undefined, []).filter((c) =>
+        compatible(channelKeys(c), rowKeys),
+      );
+      const allOne = fitting.every((a) => fitting.every((b) => compatible(channelKeys(a), channelKeys(b))));
+      if (fitting.length === 0 || !allOne) return create(state, row, file);
+      group = fitting;
+      target = [...fitting].sort(latestFirst)[0] as ModelContact;
+    }
   }
+  const ordered = [target, ...group.filter((c) => c !== target).sort(latestFirst)];
   const next = new Map(state);
-  const before = group.length === 1 ? structuredClone(group[0] as ModelContact) : undefined;
-  const base = group.length === 1 ? structuredClone(group[0] as ModelContact) : fold(group);
+  const before = group.length === 1 ? structuredClone(target) : undefined;
+  const base = group.length === 1 ? structuredClone(target) : fold(ordered);
   for (const c of group) next.delete(c.id);
   applyCells(base, row, takenOutside(state, new Set(group.map((c) => c.id))));
   next.set(base.id, base);
   const changed = before === undefined || JSON.stringify(view(before)) !== JSON.stringify(view(base));
   return { state: next, outcome: changed ? 'updated' : 'unchanged' };
+}
+
+/** A phone or email key: contacts merged in must not lock another phone / EDM address (reading 4). */
+function keyLock(row: RowInput): ChannelKeys & { lockedPhone?: string } {
+  if (row.key.name === 'phone') return { lockedPhone: row.key.value };
+  if (row.key.name === 'email') return { edm: row.key.value };
+  return {};
+}
+
+/** Reading 3: the contacts the row's other identifiers lead to, earliest created first. */
+function foundThrough(
+  state: ModelState,
+  row: RowInput,
+  target: ModelContact | undefined,
+  keyHolders: readonly ModelContact[],
+): ModelContact[] {
+  const found: ModelContact[] = [];
+  for (const identifier of otherIdentifiers(row)) {
+    const held = holders(state, identifier);
+    if (held.length !== 1) continue;
+    const [only] = held as [ModelContact];
+    if (identifier.type === 'phone' && target?.whatsapp && target.whatsapp.mobile !== identifier.value)
+      continue;
+    if (only === target || keyHolders.includes(only) || found.includes(only)) continue;
+    found.push(only);
+  }
+  return found.sort((a, b) => compareRank(a.rank, b.rank));
+}
+
+/** Reading 4: the target and every candidate compatible with it, the row and the ones taken before. */
+function joinCompatible(
+  target: ModelContact,
+  candidates: readonly ModelContact[],
+  required: ChannelKeys & { lockedPhone?: string },
+): ModelContact[] {
+  const group = [target];
+  let keys = channelKeys(target);
+  for (const candidate of candidates) {
+    const theirs = channelKeys(candidate);
+    const lockOk =
+      required.lockedPhone === undefined ||
+      theirs.whatsapp === undefined ||
+      theirs.whatsapp === required.lockedPhone;
+    if (compatible(theirs, keys) && compatible(theirs, required) && lockOk) {
+      group.push(candidate);
+      keys = union(keys, theirs);
+    }
+  }
+  return group;
 }
 
 function create(state: ModelState, row: RowInput, file: ModelFile): ModelResult {

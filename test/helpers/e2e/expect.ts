@@ -42,11 +42,14 @@ export function expectOneNotification(
 }
 
 /** A contact without what the pipeline generates (ids, timestamps), for comparing profiles. */
-export type Profile = Omit<Contact, 'workspace' | 'contactId' | 'createdAt' | 'createdBy'>;
+export type Profile = Omit<Contact, 'workspace' | 'contactId' | 'createdAt' | 'createdBy' | 'writtenBy'>;
 
 /** The live contacts' profiles, sorted by name, so a test can state the whole expected state. */
 export function profiles(contacts: readonly Contact[]): Profile[] {
   return contacts
-    .map(({ workspace: _w, contactId: _id, createdAt: _at, createdBy: _by, ...profile }) => profile)
+    .map(
+      ({ workspace: _w, contactId: _id, createdAt: _at, createdBy: _by, writtenBy: _stamps, ...profile }) =>
+        profile,
+    )
     .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
 }

@@ -155,7 +155,7 @@ describe('Oracle: the six reproductions of issue 16', () => {
   });
 
   it('merges with the row first, then the key contact, then the others latest created first (RULES §6)', () => {
-    // Prepare: K holds the key; O1 (earliest) and O2 share the row's customer_id.
+    // Prepare: K holds the key; O1 (earliest) holds the row's customer_id, O2 its phone.
     const o1 = contact(1, {
       name: 'O1',
       customerId: 'C1',
@@ -163,9 +163,11 @@ describe('Oracle: the six reproductions of issue 16', () => {
       note: 'o1',
       birthday: '1980-01-01',
     });
-    const o2 = contact(2, { name: 'O2', customerId: 'C1', gender: 'male', tags: ['old'] });
+    const o2 = contact(2, { name: 'O2', phone: '+886912345678', gender: 'male', tags: ['old'] });
     const k = contact(3, { name: 'K', email: 'k@x.com', note: 'k', tags: ['VIP'] });
-    const row = rows('line', 'email', [{ email: 'k@x.com', customer_id: 'C1', name: 'Row' }]);
+    const row = rows('line', 'email', [
+      { email: 'k@x.com', customer_id: 'C1', phone: '0912345678', name: 'Row' },
+    ]);
 
     // Act
     const result = run(stateOf([o1, o2, k]), file('line', 1), row);

@@ -32,6 +32,11 @@ async function manifestsOf(world: SplitWorld): Promise<ManifestEntry[]> {
   return entries.flat();
 }
 
+/** Messages of two runs of one file compare equal but for the creation time of their two jobs. */
+function sameImport(messages: readonly { body: string }[]): unknown[] {
+  return messages.map((m) => ({ ...m, body: m.body.replace(/"importedAt":"[^"]*"/, '"importedAt":"…"') }));
+}
+
 function only(results: SplitResult[]): SplitResult {
   expect(results).toHaveLength(1);
   return results[0] as SplitResult;
@@ -442,7 +447,7 @@ describe('Function: splitFile', () => {
       // Assess
       expect(results.length).toBeGreaterThanOrEqual(3);
       expect(results.map((r) => r.status)).toEqual([...results.slice(1).map(() => 'continued'), 'split']);
-      expect(world.batches.messages).toEqual(single.world.batches.messages);
+      expect(sameImport(world.batches.messages)).toEqual(sameImport(single.world.batches.messages));
       expect(await partsOf(world)).toEqual(await partsOf(single.world));
       expect(await manifestsOf(world)).toEqual(await manifestsOf(single.world));
       const job = [...world.ledger.jobs.values()][0];
@@ -475,7 +480,7 @@ describe('Function: splitFile', () => {
 
       // Assess
       expect(results.length).toBeGreaterThanOrEqual(4);
-      expect(world.batches.messages).toEqual(single.world.batches.messages);
+      expect(sameImport(world.batches.messages)).toEqual(sameImport(single.world.batches.messages));
       const carried = world.continuations.messages.map((m) => JSON.parse(m.body).checkpoint.carried.length);
       expect(carried.every((n: number) => n >= 1)).toBe(true);
       expect(Math.min(...world.store.reads.filter((r) => r.start > 0).map((r) => r.start))).toBeGreaterThan(
@@ -498,7 +503,7 @@ describe('Function: splitFile', () => {
       const results = await world.splitAll(KEY);
 
       expect(results.length).toBeGreaterThanOrEqual(3);
-      expect(world.batches.messages).toEqual(single.world.batches.messages);
+      expect(sameImport(world.batches.messages)).toEqual(sameImport(single.world.batches.messages));
       expect(await partsOf(world)).toEqual(await partsOf(single.world));
     });
 
