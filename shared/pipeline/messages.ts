@@ -74,9 +74,12 @@ export function partKey(workspace: string, importId: string, firstRow: number, b
   return `${partsPrefix(workspace, importId)}rows/${String(firstRow).padStart(10, '0')}-${String(batchNo).padStart(8, '0')}.jsonl`;
 }
 
-/** Key of a batch's logged plan (the processor's write-ahead log): `.../plans/<batchNo:8>.json`. */
-export function planKey(workspace: string, importId: string, batchNo: number): string {
-  return `${partsPrefix(workspace, importId)}plans/${String(batchNo).padStart(8, '0')}.json`;
+/**
+ * Key of a batch's logged plan of one round (the processor's write-ahead log):
+ * `.../plans/<batchNo:8>-<round>.json`. Round 0 is the first plan; round n decides again the rows lost in n-1.
+ */
+export function planKey(workspace: string, importId: string, batchNo: number, round: number): string {
+  return `${partsPrefix(workspace, importId)}plans/${String(batchNo).padStart(8, '0')}-${round}.json`;
 }
 
 /** Key of the manifest a splitter invocation writes for the batches it sent: `.../manifest/<seq:6>.json`. */

@@ -4,8 +4,8 @@
  * 1. A batch the ledger has recorded is done (a redelivery): nothing is written.
  * 2. Plan (`planBatch`): every row decided in file order against the contacts as the rows before it leave
  *    them, and the writes cut into chains of units. The plan is stored under `parts/` before any contact is
- *    written — a write-ahead log created only if absent, so a crash-and-retry, or the same batch delivered
- *    twice at once, carries out the one plan that was logged first.
+ *    written — a write-ahead log created only if absent, one per round, so a crash-and-retry, or the same
+ *    batch delivered twice at once, carries out the plans that were logged first.
  * 3. Write: chains in parallel, the units of a chain in file order. A unit that landed before (its contacts
  *    carry this batch's stamp) is a no-op. A unit lost to a concurrent writer (a version moved, a channel key
  *    taken meanwhile) stops its chain: its rows and the rest of the chain are decided again against fresh
@@ -147,27 +147,42 @@ async function writeChains(
   return written;
 }
 
+/** Where the plans of a batch are logged: one object per round, each created only if absent. */
+interface PlanLog {
+  readonly store: ProcessBatchDeps['store'];
+  readonly key: (round: number) => string;
+}
+
+/** The plan of a round: the one logged first by any delivery of the batch, else this one (now logged). */
+async function settle(log: PlanLog, round: number, mine: () => Promise<BatchPlan>): Promise<BatchPlan> {
+  const logged = await readPlan(log.store, log.key(round));
+  if (logged) return logged;
+  const plan = await mine();
+  if (await log.store.putIfAbsent(log.key(round), serialise(plan), 'application/json')) return plan;
+  return (await readPlan(log.store, log.key(round))) ?? plan;
+}
+
 /**
- * Carries out a plan; rows of lost units are decided again (the plan logged again first) until none is
- * lost or the attempts run out, when they fail with PROCESSING_FAILED.
+ * Carries out the batch's plans round by round: rows of units lost to a concurrent writer are decided again
+ * in the next round, whose plan every delivery of the batch shares (the first one logged), until none is
+ * lost or the rounds run out, when they fail with PROCESSING_FAILED.
  */
 async function carryOut(
-  first: BatchPlan,
   rows: readonly BatchRow[],
   deps: ProcessBatchDeps,
-  ctx: PlanContext & { readonly stamp: string; readonly planKey: string },
+  ctx: PlanContext & { readonly stamp: string; readonly log: PlanLog },
 ): Promise<{ results: Map<number, RowResult>; written: Contact[] }> {
-  const results = new Map(first.results);
+  let plan = await settle(ctx.log, 0, () => planBatch(rows, deps.contacts, ctx));
   const contacts: Contact[] = [];
-  let chains = first.chains;
   for (let round = 0; ; round++) {
-    const { contacts: done, lost, tooLarge } = await writeChains(chains, deps, ctx.workspace, ctx.stamp);
+    const results = new Map(plan.results);
+    const { contacts: done, lost, tooLarge } = await writeChains(plan.chains, deps, ctx.workspace, ctx.stamp);
     contacts.push(...done);
     for (const [row, reason] of tooLarge) {
       const warnings = results.get(row)?.warnings ?? [];
       results.set(row, { outcome: 'failed', error: issue('PROCESSING_FAILED', { reason }), warnings });
     }
-    if (lost.length === 0) break;
+    if (lost.length === 0) return { results, written: contacts };
     if (round >= (deps.maxReplans ?? 3)) {
       for (const row of lost) {
         const reason = issue('PROCESSING_FAILED', {
@@ -175,7 +190,7 @@ async function carryOut(
         });
         results.set(row, { outcome: 'failed', error: reason, warnings: results.get(row)?.warnings ?? [] });
       }
-      break;
+      return { results, written: contacts };
     }
     deps.logger.warn('contact writes lost a race; deciding their rows again', {
       importId: ctx.importId,
@@ -183,16 +198,15 @@ async function carryOut(
       round,
     });
     const wanted = new Set(lost);
-    const again = await planBatch(
-      rows.filter((r) => wanted.has(r.input.rowNumber)),
-      deps.contacts,
-      ctx,
-    );
-    for (const [row, result] of again.results) results.set(row, result);
-    chains = again.chains;
-    await deps.store.put(ctx.planKey, serialise({ results, chains }), 'application/json');
+    plan = await settle(ctx.log, round + 1, async () => {
+      const again = await planBatch(
+        rows.filter((r) => wanted.has(r.input.rowNumber)),
+        deps.contacts,
+        ctx,
+      );
+      return { results: new Map([...results, ...again.results]), chains: again.chains };
+    });
   }
-  return { results, written: contacts };
 }
 
 function partOf(batchNo: number, rows: readonly BatchRow[], results: Map<number, RowResult>): string {
@@ -253,17 +267,9 @@ export async function processBatch(
     channel: message.channel,
     now: message.importedAt ?? (deps.now ?? (() => new Date()))().toISOString(),
     stamp: `${importId}#${batchNo}`,
-    planKey: planKey(workspace, importId, batchNo),
+    log: { store: deps.store, key: (round: number) => planKey(workspace, importId, batchNo, round) },
   };
-  let plan = await readPlan(deps.store, ctx.planKey);
-  const replay = plan !== undefined;
-  if (!plan) {
-    const fresh = await planBatch(rows, deps.contacts, ctx);
-    // The first plan logged wins: a delivery running at the same moment carries out the same plan.
-    const logged = await deps.store.putIfAbsent(ctx.planKey, serialise(fresh), 'application/json');
-    plan = logged ? fresh : ((await readPlan(deps.store, ctx.planKey)) ?? fresh);
-  }
-  const { results, written } = await carryOut(plan, rows, deps, ctx);
+  const { results, written } = await carryOut(rows, deps, ctx);
   const key = partKey(workspace, importId, rows[0]?.input.rowNumber ?? 0, batchNo);
   await deps.store.put(key, partOf(batchNo, rows, results));
   await flagWhatsappRisk(deps.workspaces, workspace, written);
@@ -271,7 +277,7 @@ export async function processBatch(
   const counts = countsOf(results);
   const { counted, job } = await deps.ledger.recordBatch(workspace, importId, batchNo, counts);
   const aggregate = await claim(job);
-  deps.logger.info('batch processed', { importId, batchNo, counts, counted, replay, aggregate });
+  deps.logger.info('batch processed', { importId, batchNo, counts, counted, aggregate });
   return { recorded: counted, aggregate, counts };
 }
 
