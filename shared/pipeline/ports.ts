@@ -124,7 +124,7 @@ export interface ContactWrite {
   /** The state read, or undefined for a new contact. */
   readonly previous?: Contact;
   /**
-   * Who writes (the processor: `importId#batchNo`), stored with the contact. A write whose contacts already
+   * Who writes (the processor: `importId#batchNo#round`, one stamp per logged plan), stored with the contact. A write whose contacts already
    * carry its stamp landed before — a replay after a crash, or a batch delivered twice at once — and is a
    * no-op instead of a ConcurrentModificationError.
    */

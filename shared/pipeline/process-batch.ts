@@ -7,7 +7,7 @@
  *    written — a write-ahead log created only if absent, one per round, so a crash-and-retry, or the same
  *    batch delivered twice at once, carries out the plans that were logged first.
  * 3. Write: chains in parallel, the units of a chain in file order. A unit that landed before (its contacts
- *    carry this batch's stamp) is a no-op. A unit lost to a concurrent writer (a version moved, a channel key
+ *    carry the stamp of this batch and round) is a no-op. A unit lost to a concurrent writer (a version moved, a channel key
  *    taken meanwhile) stops its chain: its rows and the rest of the chain are decided again against fresh
  *    contacts, logged, and written, a bounded number of times.
  * 4. Write the part file (the batch's outcomes), then record the batch with its counts exactly once; the
@@ -176,7 +176,11 @@ async function carryOut(
   const contacts: Contact[] = [];
   for (let round = 0; ; round++) {
     const results = new Map(plan.results);
-    const { contacts: done, lost, tooLarge } = await writeChains(plan.chains, deps, ctx.workspace, ctx.stamp);
+    const {
+      contacts: done,
+      lost,
+      tooLarge,
+    } = await writeChains(plan.chains, deps, ctx.workspace, `${ctx.stamp}#${round}`);
     contacts.push(...done);
     for (const [row, reason] of tooLarge) {
       const warnings = results.get(row)?.warnings ?? [];

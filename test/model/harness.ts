@@ -35,7 +35,14 @@ import { csvOf, type FileSpec, type Scenario } from './scenario.js';
 const BUCKET = 'uploads';
 /** Deliveries of one message before it would go to the dead-letter queue. */
 const MAX_ATTEMPTS = 10;
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** Quiet, unless MODEL_DEBUG is set: then the pipeline's log lines go to the console to explain a failure. */
+const silent = process.env.MODEL_DEBUG
+  ? {
+      info: (message: string, data?: object) => console.log('info', message, JSON.stringify(data)),
+      warn: (message: string, data?: object) => console.log('warn', message, JSON.stringify(data)),
+      error: (message: string, data?: object) => console.log('error', message, JSON.stringify(data)),
+    }
+  : { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A scenario whose pipeline result no allowed order explains. */
 export class DifferentialError extends Error {
