@@ -3,8 +3,10 @@
  * them, and the contact writes that carry the decisions out, cut so that the writes can run in parallel
  * without changing the order the rows were decided in (RULES §9).
  *
- * - A *chain* is a set of rows of the batch that share an identifier value or a contact (read or written):
- *   only rows of one chain can influence each other's decisions. Chains are written in parallel.
+ * - A *chain* is a set of rows of the batch that share a component (rows the file links, maybe through rows
+ *   of other batches), an identifier value or a contact (read or written): only rows of one chain can
+ *   influence each other's decisions, and only rows of one component must keep their file order. Chains are
+ *   written in parallel.
  * - A chain's rows are cut into *units*, in file order: every contact a row writes is written once, with the
  *   final state of the batch, in the unit that covers all the rows writing it; when the rows writing two
  *   contacts interleave (A, B, A), both go in one unit, written atomically. Units of a chain are written one
@@ -32,11 +34,23 @@ export interface RowResult {
   readonly warnings: readonly Issue[];
 }
 
+/**
+ * What the unit's rows that write nothing (failed, skipped, unchanged) read: for each identity, its live
+ * holders as `contactId@version`, the versions the store holds once the chain's earlier units landed. Their
+ * decision stands only if the store still says so when the unit is carried out (no write of theirs would
+ * catch a change).
+ */
+export type ReadExpectation = Record<
+  string,
+  { readonly identity: Identity; readonly holders: readonly string[] }
+>;
+
 /** Rows written together: `writes` applied atomically (one write, or one transaction). */
 export interface WriteUnit {
   /** Row numbers, ascending. */
   readonly rows: readonly number[];
   readonly writes: readonly ContactWrite[];
+  readonly expects?: ReadExpectation;
 }
 
 /** Units of one chain, in file order: written one after the other. */
@@ -117,6 +131,16 @@ class WorkingSet {
     }
   }
 
+  /** What the store holds for the identity once this batch's writes so far landed: `contactId@version`. */
+  expectedHolders(identity: Identity): string[] {
+    return this.holdersOf(identity)
+      .map((c) => {
+        const stored = this.stored.get(c.contactId)?.version ?? 0;
+        return `${c.contactId}@${this.changed.has(c.contactId) ? stored + 1 : stored}`;
+      })
+      .sort();
+  }
+
   /** The write group a contact belongs to, when it changed. */
   groupOf(contactId: string): string | undefined {
     return this.changed.has(contactId) ? this.find(contactId) : undefined;
@@ -160,6 +184,28 @@ class WorkingSet {
   }
 }
 
+/**
+ * Whether the store still holds what a unit's rows that write nothing read (see ReadExpectation).
+ *
+ * @example
+ * if (unit.expects && !(await stillHolds(contacts, workspace, unit.expects))) { ... decide again ... }
+ */
+export async function stillHolds(
+  contacts: ContactStore,
+  workspace: string,
+  expects: ReadExpectation,
+): Promise<boolean> {
+  const seen = Object.values(expects);
+  const working = await WorkingSet.load(
+    contacts,
+    workspace,
+    seen.map((s) => s.identity),
+  );
+  return seen.every(
+    ({ identity, holders }) => JSON.stringify(working.expectedHolders(identity)) === JSON.stringify(holders),
+  );
+}
+
 /** Union-find over the positions 0..n-1. */
 class Partition {
   private readonly parent: number[];
@@ -193,6 +239,8 @@ interface Decided {
   readonly plan: Plan;
   /** Identity keys and contact ids the decision depended on or changed. */
   readonly links: readonly string[];
+  /** For a row that writes nothing: what its decision read. */
+  readonly expects?: ReadExpectation;
 }
 
 /**
@@ -224,15 +272,27 @@ export async function planBatch(
       ...ctx,
       newContactId: contactIdFor(ctx.importId, input.rowNumber),
     });
-    const read = [...candidates.byKey, ...candidates.byIdentity.flatMap((entry) => entry.contacts)];
+    const seen = [...candidates.byKey, ...candidates.byIdentity.flatMap((entry) => entry.contacts)];
     const wrote = 'contact' in plan ? [plan.contact, ...plan.merged.map((m) => m.contact)] : [];
     const links = [
+      // Rows of one component are applied in file order even when nothing else in the batch links them.
+      ...(row.component === undefined ? [] : [`component#${row.component}`]),
       identityKey(key),
       ...candidates.byIdentity.map((entry) => identityKey(entry.identity)),
-      ...[...read, ...wrote].map((contact) => contact.contactId),
+      ...[...seen, ...wrote].map((contact) => contact.contactId),
     ];
-    if (plan.outcome === 'created' || plan.outcome === 'updated') working.apply(plan);
-    return { row, plan, links };
+    if (plan.outcome === 'created' || plan.outcome === 'updated') {
+      working.apply(plan);
+      return { row, plan, links };
+    }
+    const read = [key, ...candidates.byIdentity.map((entry) => entry.identity)];
+    const expects = Object.fromEntries(
+      read.map((identity) => [
+        identityKey(identity),
+        { identity, holders: working.expectedHolders(identity) },
+      ]),
+    );
+    return { row, plan, links, expects };
   });
   return {
     results: new Map(decided.map(({ row, plan }) => [row.input.rowNumber, resultOf(plan)])),
@@ -288,7 +348,8 @@ function unitsOf(
   while (at < chain.length) {
     const [group, first] = spans[next] ?? [];
     if (group === undefined || first === undefined || first.first > at) {
-      units.push({ rows: [(chain[at] as Decided).row.input.rowNumber], writes: [] });
+      const alone = chain[at] as Decided;
+      units.push({ rows: [alone.row.input.rowNumber], writes: [], ...expectationOf([alone], []) });
       at++;
       continue;
     }
@@ -300,13 +361,41 @@ function unitsOf(
       groups.push(other);
       end = Math.max(end, otherSpan.last);
     }
+    const covered = chain.slice(at, end + 1);
+    const unitWrites = groups.flatMap((g) => writes.get(g) ?? []);
     units.push({
-      rows: chain.slice(at, end + 1).map((d) => d.row.input.rowNumber),
-      writes: groups.flatMap((g) => writes.get(g) ?? []),
+      rows: covered.map((d) => d.row.input.rowNumber),
+      writes: unitWrites,
+      ...expectationOf(covered, unitWrites),
     });
     at = end + 1;
   }
   return expectingHolders(units, working);
+}
+
+/**
+ * The reads of a unit's rows that write nothing, checked before the unit's writes. What the unit itself
+ * writes is left out: its contacts and their identities are guarded by the write's own conditions, and a
+ * row between two writes of the unit saw them half done. Of several rows' views of one identity, the first.
+ */
+function expectationOf(
+  rows: readonly Decided[],
+  writes: readonly ContactWrite[],
+): { expects?: ReadExpectation } {
+  const ids = new Set(writes.map((w) => w.contact.contactId));
+  const touched = new Set(
+    writes
+      .flatMap((w) => [...identitiesOf(w.contact), ...(w.previous ? identitiesOf(w.previous) : [])])
+      .map(identityKey),
+  );
+  const expects: ReadExpectation = {};
+  for (const { expects: read } of rows) {
+    for (const [key, seen] of Object.entries(read ?? {})) {
+      if (touched.has(key) || seen.holders.some((h) => ids.has(h.slice(0, h.lastIndexOf('@'))))) continue;
+      expects[key] ??= seen;
+    }
+  }
+  return Object.keys(expects).length === 0 ? {} : { expects };
 }
 
 /**

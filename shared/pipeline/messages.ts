@@ -9,6 +9,11 @@ import { PARTS_PREFIX, REPORTS_PREFIX } from '../resources.js';
 export interface BatchRow {
   readonly cells: readonly string[];
   readonly input: RowInput;
+  /**
+   * The row's component tag (RULES §9): rows with one tag are applied in file order, also inside a batch.
+   * Absent when the key value is the file's only identifier (the key then links the rows).
+   */
+  readonly component?: number;
 }
 
 /** Body of a batches-queue message (FIFO; group = partition; dedup id = `${importId}#${batchNo}`). */
@@ -87,7 +92,7 @@ export function manifestKey(workspace: string, importId: string, sequence: numbe
   return `${partsPrefix(workspace, importId)}manifest/${String(sequence).padStart(6, '0')}.json`;
 }
 
-/** Each row's message group (RULES §9 components), base64 of one byte a row: `.../components.b64`. */
+/** Each row's component tag (RULES §9), base64 of two bytes a row: `.../components.b64`. */
 export function componentsKey(workspace: string, importId: string): string {
   return `${partsPrefix(workspace, importId)}components.b64`;
 }

@@ -7,8 +7,9 @@
  *    written — a write-ahead log created only if absent, one per round, so a crash-and-retry, or the same
  *    batch delivered twice at once, carries out the plans that were logged first.
  * 3. Write: chains in parallel, the units of a chain in file order. A unit that landed before (its contacts
- *    carry the stamp of this batch and round) is a no-op. A unit lost to a concurrent writer (a version moved, a channel key
- *    taken meanwhile) stops its chain: its rows and the rest of the chain are decided again against fresh
+ *    carry the stamp of this batch and round) is a no-op. Rows that write nothing (failed, unchanged) first
+ *    check that what they read still holds; if not, and no later unit of the chain landed, they are lost
+ *    too. A unit lost to a concurrent writer (a version moved, a channel key taken meanwhile) stops its chain: its rows and the rest of the chain are decided again against fresh
  *    contacts, logged, and written, a bounded number of times.
  * 4. Write the part file (the batch's outcomes), then record the batch with its counts exactly once; the
  *    call that completes the import claims its aggregation and tells the handler to enqueue it.
@@ -19,7 +20,14 @@ import type { Contact, RowCounts } from '../domain/model.js';
 import { needsWhatsappRiskAcceptance } from '../domain/status.js';
 import type { PipelineLogger } from './aggregate/aggregate.js';
 import { formatPart } from './aggregate/part-file.js';
-import { type BatchPlan, type Chain, type PlanContext, planBatch, type RowResult } from './batch-plan.js';
+import {
+  type BatchPlan,
+  type Chain,
+  type PlanContext,
+  planBatch,
+  type RowResult,
+  stillHolds,
+} from './batch-plan.js';
 import { EmptyBatchError } from './dead-batch.js';
 import {
   type BatchMessage,
@@ -65,21 +73,33 @@ export interface ProcessBatchResult {
   readonly counts: RowCounts | undefined;
 }
 
-/** The plan as logged: JSON of the results (by row number) and the chains. */
-interface LoggedPlan {
-  readonly results: [number, RowResult][];
-  readonly chains: BatchPlan['chains'];
+/**
+ * A round's entry in the log, as JSON: the plan of the round (results by row number and chains), or the
+ * end of the batch — the previous round carried out, with the rows it gave up on (failed PROCESSING_FAILED).
+ */
+type LoggedRound =
+  | { readonly results: [number, RowResult][]; readonly chains: BatchPlan['chains'] }
+  | { readonly done: true; readonly gaveUp: readonly number[] };
+
+function serialise(entry: BatchPlan | Done): string {
+  const logged: LoggedRound = 'done' in entry ? entry : { results: [...entry.results], chains: entry.chains };
+  return JSON.stringify(logged);
 }
 
-function serialise(plan: BatchPlan): string {
-  return JSON.stringify({ results: [...plan.results], chains: plan.chains } satisfies LoggedPlan);
+/** The end of a batch's rounds (see LoggedRound). */
+interface Done {
+  readonly done: true;
+  readonly gaveUp: readonly number[];
 }
 
-async function readPlan(store: Pick<ObjectStore, 'getText'>, key: string): Promise<BatchPlan | undefined> {
+async function readRound(
+  store: Pick<ObjectStore, 'getText'>,
+  key: string,
+): Promise<BatchPlan | Done | undefined> {
   const text = await store.getText(key);
   if (text === undefined) return undefined;
-  const logged = JSON.parse(text) as LoggedPlan;
-  return { results: new Map(logged.results), chains: logged.chains };
+  const logged = JSON.parse(text) as LoggedRound;
+  return 'done' in logged ? logged : { results: new Map(logged.results), chains: logged.chains };
 }
 
 /** Runs `task` over the items with at most `limit` in flight; after a failure no new task starts. */
@@ -123,6 +143,14 @@ async function writeChains(
   const written: Written = { contacts: [], lost: [], tooLarge: new Map() };
   await inParallel(chains, deps.writeConcurrency ?? 8, async (chain) => {
     for (const [at, unit] of chain.entries()) {
+      const stale =
+        unit.expects !== undefined &&
+        !(await stillHolds(deps.contacts, workspace, unit.expects)) &&
+        !(await laterLanded(deps.contacts, workspace, chain.slice(at), stamp));
+      if (stale) {
+        written.lost.push(...chain.slice(at).flatMap((u) => u.rows));
+        return;
+      }
       if (unit.writes.length === 0) continue;
       try {
         await deps.contacts.write(
@@ -147,32 +175,60 @@ async function writeChains(
   return written;
 }
 
+/**
+ * Whether the first unit with writes among `units` landed with this stamp: then an earlier delivery of the
+ * same plan got past the units before it, whose reads held then (a replay must not decide them again).
+ */
+async function laterLanded(
+  contacts: ContactStore,
+  workspace: string,
+  units: Chain,
+  stamp: string,
+): Promise<boolean> {
+  const next = units.find((u) => u.writes.length > 0);
+  if (!next) return false;
+  const ids = next.writes.map((w) => w.contact.contactId);
+  const stored = await contacts.getContacts(workspace, ids);
+  return ids.every((id) => stored.get(id)?.writtenBy?.includes(stamp) === true);
+}
+
 /** Where the plans of a batch are logged: one object per round, each created only if absent. */
 interface PlanLog {
   readonly store: ProcessBatchDeps['store'];
   readonly key: (round: number) => string;
 }
 
-/** The plan of a round: the one logged first by any delivery of the batch, else this one (now logged). */
-async function settle(log: PlanLog, round: number, mine: () => Promise<BatchPlan>): Promise<BatchPlan> {
-  const logged = await readPlan(log.store, log.key(round));
+/**
+ * The entry of a round: the one logged first by any delivery of the batch, else this one (now logged). Every
+ * delivery follows the same sequence of rounds, so two deliveries at once never part ways: one that found
+ * nothing lost proposes the end, one that lost rows proposes their new plan, and the first logged wins.
+ */
+async function settle(
+  log: PlanLog,
+  round: number,
+  mine: () => Promise<BatchPlan | Done>,
+): Promise<BatchPlan | Done> {
+  const logged = await readRound(log.store, log.key(round));
   if (logged) return logged;
-  const plan = await mine();
-  if (await log.store.putIfAbsent(log.key(round), serialise(plan), 'application/json')) return plan;
-  return (await readPlan(log.store, log.key(round))) ?? plan;
+  const entry = await mine();
+  if (await log.store.putIfAbsent(log.key(round), serialise(entry), 'application/json')) return entry;
+  return (await readRound(log.store, log.key(round))) ?? entry;
 }
+
+const KEPT_CHANGING = 'the contacts kept changing while it was written';
 
 /**
  * Carries out the batch's plans round by round: rows of units lost to a concurrent writer are decided again
- * in the next round, whose plan every delivery of the batch shares (the first one logged), until none is
- * lost or the rounds run out, when they fail with PROCESSING_FAILED.
+ * in the next round, until a round loses none or the rounds run out (its lost rows then fail with
+ * PROCESSING_FAILED). Each round's successor — the next plan or the end — is logged once for all
+ * deliveries of the batch.
  */
 async function carryOut(
   rows: readonly BatchRow[],
   deps: ProcessBatchDeps,
   ctx: PlanContext & { readonly stamp: string; readonly log: PlanLog },
 ): Promise<{ results: Map<number, RowResult>; written: Contact[] }> {
-  let plan = await settle(ctx.log, 0, () => planBatch(rows, deps.contacts, ctx));
+  let plan = (await settle(ctx.log, 0, () => planBatch(rows, deps.contacts, ctx))) as BatchPlan;
   const contacts: Contact[] = [];
   for (let round = 0; ; round++) {
     const results = new Map(plan.results);
@@ -186,23 +242,17 @@ async function carryOut(
       const warnings = results.get(row)?.warnings ?? [];
       results.set(row, { outcome: 'failed', error: issue('PROCESSING_FAILED', { reason }), warnings });
     }
-    if (lost.length === 0) return { results, written: contacts };
-    if (round >= (deps.maxReplans ?? 3)) {
-      for (const row of lost) {
-        const reason = issue('PROCESSING_FAILED', {
-          reason: 'the contacts kept changing while it was written',
-        });
-        results.set(row, { outcome: 'failed', error: reason, warnings: results.get(row)?.warnings ?? [] });
-      }
-      return { results, written: contacts };
+    const last = round >= (deps.maxReplans ?? 3);
+    if (lost.length > 0 && !last) {
+      deps.logger.warn('contact writes lost a race; deciding their rows again', {
+        importId: ctx.importId,
+        rows: lost.length,
+        round,
+      });
     }
-    deps.logger.warn('contact writes lost a race; deciding their rows again', {
-      importId: ctx.importId,
-      rows: lost.length,
-      round,
-    });
     const wanted = new Set(lost);
-    plan = await settle(ctx.log, round + 1, async () => {
+    const next = await settle(ctx.log, round + 1, async () => {
+      if (lost.length === 0 || last) return { done: true, gaveUp: lost };
       const again = await planBatch(
         rows.filter((r) => wanted.has(r.input.rowNumber)),
         deps.contacts,
@@ -210,6 +260,14 @@ async function carryOut(
       );
       return { results: new Map([...results, ...again.results]), chains: again.chains };
     });
+    if ('done' in next) {
+      for (const row of next.gaveUp) {
+        const error = issue('PROCESSING_FAILED', { reason: KEPT_CHANGING });
+        results.set(row, { outcome: 'failed', error, warnings: results.get(row)?.warnings ?? [] });
+      }
+      return { results, written: contacts };
+    }
+    plan = next;
   }
 }
 

@@ -38,9 +38,9 @@ const MAX_ATTEMPTS = 10;
 /** Quiet, unless MODEL_DEBUG is set: then the pipeline's log lines go to the console to explain a failure. */
 const silent = process.env.MODEL_DEBUG
   ? {
-      info: (message: string, data?: object) => console.log('info', message, JSON.stringify(data)),
-      warn: (message: string, data?: object) => console.log('warn', message, JSON.stringify(data)),
-      error: (message: string, data?: object) => console.log('error', message, JSON.stringify(data)),
+      info: (message: string, ...data: unknown[]) => console.log('info', message, JSON.stringify(data[0])),
+      warn: (message: string, ...data: unknown[]) => console.log('warn', message, JSON.stringify(data[0])),
+      error: (message: string, ...data: unknown[]) => console.log('error', message, JSON.stringify(data[0])),
     }
   : { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -409,11 +409,13 @@ export async function runScenario(
     const job = jobs.find((j) => j.importId === importId) as ImportJob;
     const rows = file.rows.filter((cells) => cells.some((cell) => cell.trim() !== '')).length;
     counted = add(counted, await checkAccounting(shared.store, job, rows, scenario));
+    if (process.env.MODEL_DEBUG) console.log('RUNEND', importId, JSON.stringify(job.counts));
   }
 
   const finals: Reached[] = reachableFinals(stateOf(storedNow), expected.imports);
   const same = finals.filter((f) => JSON.stringify(userView(f.state.values())) === JSON.stringify(actual));
   if (same.length === 0) {
+    if (process.env.MODEL_DEBUG) console.log('FAIL', ports.workspace);
     const closest = finals[0] as Reached;
     throw new DifferentialError(
       `the contacts match none of the ${finals.length} final states the allowed orders reach\n${describeScenario(scenario)}\n` +

@@ -107,6 +107,16 @@ export class MemoryContactStore implements ContactStore {
     const landed = (w: ContactWrite) =>
       w.stamp !== undefined && (contacts.get(w.contact.contactId)?.writtenBy ?? []).includes(w.stamp);
     if (writes.every(landed)) return;
+    if (process.env.MODEL_DEBUG)
+      console.log(
+        'WRITE',
+        writes
+          .map(
+            (w) =>
+              `${w.contact.contactId.slice(-4)} v${w.contact.version} stored v${contacts.get(w.contact.contactId)?.version} ${w.stamp} name=${w.contact.name} cid=${w.contact.customerId}`,
+          )
+          .join(' ; '),
+      );
     const replays = new Set<string>();
     for (const { contact, previous, stamp } of writes) {
       const stored = contacts.get(contact.contactId);

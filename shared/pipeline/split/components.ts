@@ -1,7 +1,8 @@
 /**
  * The components of a file (RULES §9): rows linked by a shared identifier value, directly or through other
- * rows. The splitter sends each component's rows to one FIFO message group in file order, so the processor
- * applies them one by one in file order, while different components run in parallel.
+ * rows. The splitter sends each component's rows to one FIFO message group in file order, and tags each row
+ * with its component, so the processor applies a component's rows one by one in file order (also inside a
+ * batch, where rows of several components meet), while different components run in parallel.
  *
  * A component is only known once the whole file is read (the last row may link the first two), so the
  * splitter reads the file once before splitting it: a union-find over fingerprints of the identifier cells.
@@ -11,7 +12,7 @@
  * the validator's normalisation.
  *
  * Memory: a table of 12 bytes a slot (two 32-bit fingerprint halves and a parent), at most half full, plus
- * 4 bytes a row while reading and 1 byte a row once done — about 150 MB at 10 million rows with three
+ * 4 bytes a row while reading and 2 bytes a row once done — about 160 MB at 10 million rows with three
  * identifier columns (see `npm run bench -- --only components`).
  */
 import type { HeaderMapping } from '../../domain/header.js';
@@ -19,7 +20,7 @@ import type { PhoneNormaliser } from '../../domain/normalise/phone.js';
 import { partitionOf } from '../../ids.js';
 
 /** A row with no identifier cell (a blank or malformed record): it belongs to no component. */
-export const NO_COMPONENT = 255;
+export const NO_COMPONENT = 0xffff;
 
 /** The identifier columns of a file, by kind; a phone-like column is one the validator reads as a phone. */
 interface IdentifierColumns {
@@ -103,7 +104,7 @@ function fingerprint(tag: string, value: string): [number, number] {
  * @example
  * const index = new ComponentIndex(columns, phones);
  * for (const record of records) index.addRow(record.rowNumber, record.cells);
- * const groups = index.groups(16); // groups[rowNumber - 2]: the row's message group
+ * const tags = index.tags(); // componentOf(tags, rowNumber): the row's component tag
  */
 export class ComponentIndex {
   private hi: Int32Array;
@@ -165,12 +166,12 @@ export class ComponentIndex {
   }
 
   /**
-   * The message group of every row, by rowNumber - 2: a hash of its component's root mod `partitions`, or
-   * NO_COMPONENT. Rows of one component always share a group.
+   * The component tag of every row, by rowNumber - 2: a 16-bit hash of its component's root, or
+   * NO_COMPONENT. Rows of one component always share a tag; two components may share one (that only
+   * serialises them).
    */
-  groups(partitions: number): Uint8Array {
-    if (partitions >= NO_COMPONENT) throw new RangeError(`At most ${NO_COMPONENT - 1} partitions`);
-    const out = new Uint8Array(Math.max(0, this.lastRow - 1));
+  tags(): Uint16Array {
+    const out = new Uint16Array(Math.max(0, this.lastRow - 1));
     for (let at = 0; at < out.length; at++) {
       const slot = this.rows[at] ?? -1;
       if (slot < 0) {
@@ -178,7 +179,7 @@ export class ComponentIndex {
         continue;
       }
       const root = this.find(slot);
-      out[at] = partitionOf(`${this.hi[root]}:${this.lo[root]}`, partitions);
+      out[at] = partitionOf(`${this.hi[root]}:${this.lo[root]}`, NO_COMPONENT);
     }
     return out;
   }
@@ -236,8 +237,22 @@ export class ComponentIndex {
   }
 }
 
-/** The message group of a row: its component's, or its key value's when it belongs to none. */
-export function groupOf(groups: Uint8Array, rowNumber: number, keyValue: string, partitions: number): number {
-  const group = groups[rowNumber - 2];
-  return group === undefined || group === NO_COMPONENT ? partitionOf(keyValue, partitions) : group;
+/** The component tag of a row, or undefined when it belongs to none. */
+export function componentOf(tags: Uint16Array, rowNumber: number): number | undefined {
+  const tag = tags[rowNumber - 2];
+  return tag === undefined || tag === NO_COMPONENT ? undefined : tag;
+}
+
+/** Tags as stored for the continuations: base64 of two little-endian bytes a row. */
+export function encodeTags(tags: Uint16Array): string {
+  const bytes = Buffer.alloc(tags.length * 2);
+  for (let at = 0; at < tags.length; at++) bytes.writeUInt16LE(tags[at] as number, at * 2);
+  return bytes.toString('base64');
+}
+
+export function decodeTags(text: string): Uint16Array {
+  const bytes = Buffer.from(text, 'base64');
+  const tags = new Uint16Array(bytes.length >> 1);
+  for (let at = 0; at < tags.length; at++) tags[at] = bytes.readUInt16LE(at * 2);
+  return tags;
 }

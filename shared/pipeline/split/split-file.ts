@@ -22,6 +22,7 @@ import { ENCODING_NAMES, type Encoding } from '../csv/encoding.js';
 import { openCsv, readRecordBatches } from '../csv/reader.js';
 import type { CsvRecord } from '../csv/tokenizer.js';
 import {
+  type BatchRow,
   componentsKey,
   emptyCounts,
   type ManifestEntry,
@@ -32,7 +33,7 @@ import {
 import type { ObjectStore } from '../part-store.js';
 import type { ImportJob, ImportLedger, SourceObject, WorkspaceStore } from '../ports.js';
 import { batchEnvelope, partRows, RowBuffer } from './buffers.js';
-import { ComponentIndex, groupOf, identifierColumns } from './components.js';
+import { ComponentIndex, componentOf, decodeTags, encodeTags, identifierColumns } from './components.js';
 import type { CarriedBuffer, ContinuationMessage, RecordPosition, SplitCheckpoint } from './messages.js';
 import { MAX_MESSAGE_BYTES, type MessageSender, type OutgoingMessage } from './ports.js';
 
@@ -208,11 +209,11 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
       skippedColumns: mapping.skipped,
     });
     const settings = await deps.workspaces.getSettings(workspace);
-    const groups = await findComponents(deps, limits, { job, mapping, settings, csv });
+    const tags = await findComponents(deps, limits, { job, mapping, settings, csv });
     const split = new FileSplit(
       deps,
       limits,
-      { job, mapping, encoding: csv.encoding, delimiter: csv.delimiter, groups },
+      { job, mapping, encoding: csv.encoding, delimiter: csv.delimiter, tags },
       settings,
     );
     return await split.run(records, (first.value as CsvRecord[]).slice(1));
@@ -247,13 +248,13 @@ async function continueSplit(message: ContinuationMessage, deps: SplitDeps): Pro
       maxCellBytes: limits.maxCellBytes,
     });
     const settings = await deps.workspaces.getSettings(workspace);
-    const groups = identifierColumns(mapping)
+    const tags = identifierColumns(mapping)
       ? await loadComponents(deps.store, workspace, importId)
       : undefined;
     const split = new FileSplit(
       deps,
       limits,
-      { job, mapping, encoding: message.encoding, delimiter: message.delimiter, checkpoint, groups },
+      { job, mapping, encoding: message.encoding, delimiter: message.delimiter, checkpoint, tags },
       settings,
     );
     return await split.run(records, []);
@@ -289,12 +290,12 @@ interface SplitContext {
   readonly encoding: Encoding;
   readonly delimiter: Delimiter;
   readonly checkpoint?: SplitCheckpoint;
-  /** Each row's message group (its component's, RULES §9), when the file has more than one identifier column. */
-  readonly groups?: Uint8Array;
+  /** Each row's component tag (RULES §9), when the file has more than one identifier column. */
+  readonly tags?: Uint16Array;
 }
 
 /**
- * Reads the whole file once to find its components (RULES §9) and stores each row's message group for the
+ * Reads the whole file once to find its components (RULES §9) and stores each row's component tag for the
  * continuations. Undefined when the key's column is the file's only identifier: the key value is the group.
  */
 async function findComponents(
@@ -306,7 +307,7 @@ async function findComponents(
     settings: WorkspaceSettings;
     csv: { encoding: Encoding; delimiter: Delimiter; bomLength: number };
   },
-): Promise<Uint8Array | undefined> {
+): Promise<Uint16Array | undefined> {
   const columns = identifierColumns(context.mapping);
   if (!columns) return undefined;
   const { job, csv } = context;
@@ -327,24 +328,20 @@ async function findComponents(
   } finally {
     stream.destroy();
   }
-  const groups = index.groups(BATCH_PARTITIONS);
-  await deps.store.put(
-    componentsKey(job.workspace, job.importId),
-    Buffer.from(groups).toString('base64'),
-    'text/plain',
-  );
+  const tags = index.tags();
+  await deps.store.put(componentsKey(job.workspace, job.importId), encodeTags(tags), 'text/plain');
   deps.logger.info('components found', {
     importId: job.importId,
     identifiers: index.size,
     indexBytes: index.bytes,
   });
-  return groups;
+  return tags;
 }
 
-async function loadComponents(store: ObjectStore, workspace: string, importId: string): Promise<Uint8Array> {
+async function loadComponents(store: ObjectStore, workspace: string, importId: string): Promise<Uint16Array> {
   const text = await store.getText(componentsKey(workspace, importId));
   if (text === undefined) throw new SplitStateError(importId, 'the components of the file were not stored');
-  return new Uint8Array(Buffer.from(text, 'base64'));
+  return decodeTags(text);
 }
 
 /** One invocation's share of splitting a file. */
@@ -504,7 +501,14 @@ class FileSplit {
         cells: record.cells,
       });
     }
-    const json = JSON.stringify({ cells: record.cells, input: result.row });
+    const { tags } = this.context;
+    const component = tags ? componentOf(tags, record.rowNumber) : undefined;
+    const row: BatchRow = {
+      cells: record.cells,
+      input: result.row,
+      ...(component === undefined ? {} : { component }),
+    };
+    const json = JSON.stringify(row);
     const bytes = Buffer.byteLength(json) + 1;
     if (bytes + this.envelopeBytes > MAX_MESSAGE_BYTES) {
       const detail = `the row is ${bytes} bytes once read, more than a batch message can carry (${MAX_MESSAGE_BYTES - this.envelopeBytes})`;
@@ -516,10 +520,11 @@ class FileSplit {
         cells: record.cells,
       });
     }
-    const { groups } = this.context;
-    const index = groups
-      ? groupOf(groups, record.rowNumber, result.row.key.value, this.partitions)
-      : partitionOf(result.row.key.value, this.partitions);
+    // A component's rows share a message group; a row of none goes by its key value.
+    const index =
+      component === undefined
+        ? partitionOf(result.row.key.value, this.partitions)
+        : component % this.partitions;
     if (record.rowNumber <= (this.skipUpTo[index] as number)) return undefined;
     const buffer = this.buffers[index] as RowBuffer;
     if (
