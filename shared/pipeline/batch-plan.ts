@@ -34,16 +34,19 @@ export interface RowResult {
   readonly warnings: readonly Issue[];
 }
 
+/** What rows read: for each identity (by `identityKey`), its live holders as `contactId@version`. */
+export type Reads = Record<string, { readonly identity: Identity; readonly holders: readonly string[] }>;
+
 /**
- * What the unit's rows that write nothing (failed, skipped, unchanged) read: for each identity, its live
- * holders as `contactId@version`, the versions the store holds once the chain's earlier units landed. Their
- * decision stands only if the store still says so when the unit is carried out (no write of theirs would
- * catch a change).
+ * What a unit's rows read, with the versions the store holds once the chain's earlier units landed, leaving
+ * out the contacts the unit writes (`ignoring`: its own conditions guard them, and a row after the unit's
+ * first write saw them half done). The rows' decisions stand only if the store still says so when the unit
+ * is carried out.
  */
-export type ReadExpectation = Record<
-  string,
-  { readonly identity: Identity; readonly holders: readonly string[] }
->;
+export interface ReadExpectation {
+  readonly reads: Reads;
+  readonly ignoring: readonly string[];
+}
 
 /** Rows written together: `writes` applied atomically (one write, or one transaction). */
 export interface WriteUnit {
@@ -193,16 +196,17 @@ class WorkingSet {
 export async function stillHolds(
   contacts: ContactStore,
   workspace: string,
-  expects: ReadExpectation,
+  { reads, ignoring }: ReadExpectation,
 ): Promise<boolean> {
-  const seen = Object.values(expects);
+  const seen = Object.values(reads);
   const working = await WorkingSet.load(
     contacts,
     workspace,
     seen.map((s) => s.identity),
   );
   return seen.every(
-    ({ identity, holders }) => JSON.stringify(working.expectedHolders(identity)) === JSON.stringify(holders),
+    ({ identity, holders }) =>
+      JSON.stringify(without(working.expectedHolders(identity), ignoring)) === JSON.stringify(holders),
   );
 }
 
@@ -239,8 +243,8 @@ interface Decided {
   readonly plan: Plan;
   /** Identity keys and contact ids the decision depended on or changed. */
   readonly links: readonly string[];
-  /** For a row that writes nothing: what its decision read. */
-  readonly expects?: ReadExpectation;
+  /** What its decision read: the holders of every identity it looked up. */
+  readonly reads: Reads;
 }
 
 /**
@@ -280,24 +284,30 @@ export async function planBatch(
       identityKey(key),
       ...candidates.byIdentity.map((entry) => identityKey(entry.identity)),
       ...[...seen, ...wrote].map((contact) => contact.contactId),
+      // Identities a write adds or removes: a later row reading one depends on this row.
+      ...changedIdentities(seen, wrote),
     ];
-    if (plan.outcome === 'created' || plan.outcome === 'updated') {
-      working.apply(plan);
-      return { row, plan, links };
-    }
     const read = [key, ...candidates.byIdentity.map((entry) => entry.identity)];
-    const expects = Object.fromEntries(
+    const reads: Reads = Object.fromEntries(
       read.map((identity) => [
         identityKey(identity),
         { identity, holders: working.expectedHolders(identity) },
       ]),
     );
-    return { row, plan, links, expects };
+    if (plan.outcome === 'created' || plan.outcome === 'updated') working.apply(plan);
+    return { row, plan, links, reads };
   });
   return {
     results: new Map(decided.map(({ row, plan }) => [row.input.rowNumber, resultOf(plan)])),
     chains: chainsOf(decided, working),
   };
+}
+
+/** Identity keys of the written contacts, before and after the write. */
+function changedIdentities(seen: readonly Contact[], wrote: readonly Contact[]): string[] {
+  const ids = new Set(wrote.map((c) => c.contactId));
+  const before = seen.filter((c) => ids.has(c.contactId));
+  return [...before, ...wrote].flatMap((c) => identitiesOf(c).map(identityKey));
 }
 
 /** The batch's rows as chains of units (see the module comment). */
@@ -374,28 +384,26 @@ function unitsOf(
 }
 
 /**
- * The reads of a unit's rows that write nothing, checked before the unit's writes. What the unit itself
- * writes is left out: its contacts and their identities are guarded by the write's own conditions, and a
- * row between two writes of the unit saw them half done. Of several rows' views of one identity, the first.
+ * The reads of a unit's rows, checked before the unit's writes, without the contacts the unit writes (see
+ * ReadExpectation). Of several rows' views of one identity, the first.
  */
 function expectationOf(
   rows: readonly Decided[],
   writes: readonly ContactWrite[],
 ): { expects?: ReadExpectation } {
-  const ids = new Set(writes.map((w) => w.contact.contactId));
-  const touched = new Set(
-    writes
-      .flatMap((w) => [...identitiesOf(w.contact), ...(w.previous ? identitiesOf(w.previous) : [])])
-      .map(identityKey),
-  );
-  const expects: ReadExpectation = {};
-  for (const { expects: read } of rows) {
-    for (const [key, seen] of Object.entries(read ?? {})) {
-      if (touched.has(key) || seen.holders.some((h) => ids.has(h.slice(0, h.lastIndexOf('@'))))) continue;
-      expects[key] ??= seen;
+  const ignoring = writes.map((w) => w.contact.contactId);
+  const reads: Reads = {};
+  for (const row of rows) {
+    for (const [key, seen] of Object.entries(row.reads)) {
+      reads[key] ??= { identity: seen.identity, holders: without(seen.holders, ignoring) };
     }
   }
-  return Object.keys(expects).length === 0 ? {} : { expects };
+  return Object.keys(reads).length === 0 ? {} : { expects: { reads, ignoring } };
+}
+
+/** Holders (`contactId@version`) except the given contacts. */
+function without(holders: readonly string[], ignoring: readonly string[]): string[] {
+  return holders.filter((h) => !ignoring.includes(h.slice(0, h.lastIndexOf('@'))));
 }
 
 /**

@@ -7,10 +7,10 @@
  *    written — a write-ahead log created only if absent, one per round, so a crash-and-retry, or the same
  *    batch delivered twice at once, carries out the plans that were logged first.
  * 3. Write: chains in parallel, the units of a chain in file order. A unit that landed before (its contacts
- *    carry the stamp of this batch and round) is a no-op. Rows that write nothing (failed, unchanged) first
- *    check that what they read still holds; if not, and no later unit of the chain landed, they are lost
- *    too. A unit lost to a concurrent writer (a version moved, a channel key taken meanwhile) stops its chain: its rows and the rest of the chain are decided again against fresh
- *    contacts, logged, and written, a bounded number of times.
+ *    carry the stamp of this batch and round) is a no-op. A unit first checks that what its rows read (beyond
+ *    what it writes) still holds; if not, and no later unit of the chain landed, it is lost. A unit lost
+ *    (a stale read, a version moved, a channel key taken meanwhile) stops its chain: its rows and the rest
+ *    of the chain are decided again against fresh contacts, logged, and written, a bounded number of times.
  * 4. Write the part file (the batch's outcomes), then record the batch with its counts exactly once; the
  *    call that completes the import claims its aggregation and tells the handler to enqueue it.
  */
@@ -75,11 +75,12 @@ export interface ProcessBatchResult {
 
 /**
  * A round's entry in the log, as JSON: the plan of the round (results by row number and chains), or the
- * end of the batch — the previous round carried out, with the rows it gave up on (failed PROCESSING_FAILED).
+ * end of the batch — the previous round carried out, with the rows that failed in it (PROCESSING_FAILED: too
+ * large to write, or given up on after the last round).
  */
 type LoggedRound =
   | { readonly results: [number, RowResult][]; readonly chains: BatchPlan['chains'] }
-  | { readonly done: true; readonly gaveUp: readonly number[] };
+  | { readonly done: true; readonly failed: [number, RowResult][] };
 
 function serialise(entry: BatchPlan | Done): string {
   const logged: LoggedRound = 'done' in entry ? entry : { results: [...entry.results], chains: entry.chains };
@@ -89,7 +90,7 @@ function serialise(entry: BatchPlan | Done): string {
 /** The end of a batch's rounds (see LoggedRound). */
 interface Done {
   readonly done: true;
-  readonly gaveUp: readonly number[];
+  readonly failed: [number, RowResult][];
 }
 
 async function readRound(
@@ -130,6 +131,8 @@ interface Written {
   readonly contacts: Contact[];
   /** Rows to decide again: a unit lost a race, and everything after it in its chain. */
   readonly lost: number[];
+  /** Why units were lost: `stale read` or the error's name, for the log. */
+  readonly reasons: Set<string>;
   /** Rows of units too large to write, with the reason. */
   readonly tooLarge: Map<number, string>;
 }
@@ -140,7 +143,7 @@ async function writeChains(
   workspace: string,
   stamp: string,
 ): Promise<Written> {
-  const written: Written = { contacts: [], lost: [], tooLarge: new Map() };
+  const written: Written = { contacts: [], lost: [], reasons: new Set(), tooLarge: new Map() };
   await inParallel(chains, deps.writeConcurrency ?? 8, async (chain) => {
     for (const [at, unit] of chain.entries()) {
       const stale =
@@ -149,6 +152,7 @@ async function writeChains(
         !(await laterLanded(deps.contacts, workspace, chain.slice(at), stamp));
       if (stale) {
         written.lost.push(...chain.slice(at).flatMap((u) => u.rows));
+        written.reasons.add('stale read');
         return;
       }
       if (unit.writes.length === 0) continue;
@@ -162,8 +166,10 @@ async function writeChains(
         const raced = err instanceof ConcurrentModificationError || err instanceof IdentityTakenError;
         if (!raced && !(err instanceof WriteTooLargeError)) throw err;
         const rest = chain.slice(at);
-        if (raced) written.lost.push(...rest.flatMap((u) => u.rows));
-        else {
+        if (raced) {
+          written.lost.push(...rest.flatMap((u) => u.rows));
+          written.reasons.add((err as Error).name);
+        } else {
           for (const row of unit.rows) written.tooLarge.set(row, (err as Error).message);
           written.lost.push(...rest.slice(1).flatMap((u) => u.rows));
         }
@@ -215,6 +221,11 @@ async function settle(
   return (await readRound(log.store, log.key(round))) ?? entry;
 }
 
+/** Whether the round's successor is logged already: then another delivery carried the round out before. */
+async function ahead(log: PlanLog, round: number): Promise<BatchPlan | Done | undefined> {
+  return readRound(log.store, log.key(round + 1));
+}
+
 const KEPT_CHANGING = 'the contacts kept changing while it was written';
 
 /**
@@ -228,47 +239,69 @@ async function carryOut(
   deps: ProcessBatchDeps,
   ctx: PlanContext & { readonly stamp: string; readonly log: PlanLog },
 ): Promise<{ results: Map<number, RowResult>; written: Contact[] }> {
-  let plan = (await settle(ctx.log, 0, () => planBatch(rows, deps.contacts, ctx))) as BatchPlan;
+  // A delivery that finds the first plan logged follows another one (a replay, or a duplicate): before each
+  // round it looks whether that round is over, so that it never writes again what the other gave up on.
+  let following = true;
+  let plan = (await settle(ctx.log, 0, async () => {
+    following = false;
+    return planBatch(rows, deps.contacts, ctx);
+  })) as BatchPlan;
   const contacts: Contact[] = [];
   for (let round = 0; ; round++) {
     const results = new Map(plan.results);
-    const {
-      contacts: done,
-      lost,
-      tooLarge,
-    } = await writeChains(plan.chains, deps, ctx.workspace, `${ctx.stamp}#${round}`);
-    contacts.push(...done);
-    for (const [row, reason] of tooLarge) {
-      const warnings = results.get(row)?.warnings ?? [];
-      results.set(row, { outcome: 'failed', error: issue('PROCESSING_FAILED', { reason }), warnings });
+    const over = following ? await ahead(ctx.log, round) : undefined;
+    let next: BatchPlan | Done;
+    if (over) {
+      // Conservative for the risk flag: the round's contacts as planned (most landed).
+      contacts.push(...plan.chains.flat().flatMap((unit) => unit.writes.map((w) => w.contact)));
+      next = over;
+    } else {
+      const written = await writeChains(plan.chains, deps, ctx.workspace, `${ctx.stamp}#${round}`);
+      contacts.push(...written.contacts);
+      next = await settle(ctx.log, round + 1, () => successor(rows, deps, ctx, { plan, round, written }));
     }
-    const last = round >= (deps.maxReplans ?? 3);
-    if (lost.length > 0 && !last) {
-      deps.logger.warn('contact writes lost a race; deciding their rows again', {
-        importId: ctx.importId,
-        rows: lost.length,
-        round,
-      });
-    }
-    const wanted = new Set(lost);
-    const next = await settle(ctx.log, round + 1, async () => {
-      if (lost.length === 0 || last) return { done: true, gaveUp: lost };
-      const again = await planBatch(
-        rows.filter((r) => wanted.has(r.input.rowNumber)),
-        deps.contacts,
-        ctx,
-      );
-      return { results: new Map([...results, ...again.results]), chains: again.chains };
-    });
     if ('done' in next) {
-      for (const row of next.gaveUp) {
-        const error = issue('PROCESSING_FAILED', { reason: KEPT_CHANGING });
-        results.set(row, { outcome: 'failed', error, warnings: results.get(row)?.warnings ?? [] });
-      }
+      for (const [row, result] of next.failed) results.set(row, result);
       return { results, written: contacts };
     }
     plan = next;
   }
+}
+
+/** What follows a round carried out: the end, or the plan of the rows it lost (see carryOut). */
+async function successor(
+  rows: readonly BatchRow[],
+  deps: ProcessBatchDeps,
+  ctx: PlanContext,
+  { plan, round, written }: { plan: BatchPlan; round: number; written: Written },
+): Promise<BatchPlan | Done> {
+  const failed = (row: number, reason: string): [number, RowResult] => [
+    row,
+    {
+      outcome: 'failed',
+      error: issue('PROCESSING_FAILED', { reason }),
+      warnings: plan.results.get(row)?.warnings ?? [],
+    },
+  ];
+  const tooLarge = [...written.tooLarge].map(([row, reason]) => failed(row, reason));
+  const { lost } = written;
+  if (lost.length === 0) return { done: true, failed: tooLarge };
+  if (round >= (deps.maxReplans ?? 3)) {
+    return { done: true, failed: [...tooLarge, ...lost.map((row) => failed(row, KEPT_CHANGING))] };
+  }
+  deps.logger.warn('contact writes lost a race; deciding their rows again', {
+    importId: ctx.importId,
+    rows: lost.length,
+    round,
+    reasons: [...written.reasons],
+  });
+  const wanted = new Set(lost);
+  const again = await planBatch(
+    rows.filter((r) => wanted.has(r.input.rowNumber)),
+    deps.contacts,
+    ctx,
+  );
+  return { results: new Map([...plan.results, ...tooLarge, ...again.results]), chains: again.chains };
 }
 
 function partOf(batchNo: number, rows: readonly BatchRow[], results: Map<number, RowResult>): string {

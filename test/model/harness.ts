@@ -409,7 +409,12 @@ export async function runScenario(
     const job = jobs.find((j) => j.importId === importId) as ImportJob;
     const rows = file.rows.filter((cells) => cells.some((cell) => cell.trim() !== '')).length;
     counted = add(counted, await checkAccounting(shared.store, job, rows, scenario));
-    if (process.env.MODEL_DEBUG) console.log('RUNEND', importId, JSON.stringify(job.counts));
+    if (process.env.MODEL_DEBUG) {
+      console.log('RUNEND', importId, JSON.stringify(job.counts));
+      for (const key of await shared.store.list(`${partsPrefix(job.workspace, importId)}plans/`)) {
+        console.log('PLAN', key.slice(-14), (await shared.store.getText(key))?.slice(0, 1500));
+      }
+    }
   }
 
   const finals: Reached[] = reachableFinals(stateOf(storedNow), expected.imports);
@@ -421,6 +426,10 @@ export async function runScenario(
       `the contacts match none of the ${finals.length} final states the allowed orders reach\n${describeScenario(scenario)}\n` +
         `pipeline (+) vs the oracle in one allowed order (-):\n${difference(actual, userView(closest.state.values()))}`,
     );
+  }
+  if (process.env.MODEL_DEBUG) {
+    console.log('ACTUAL', JSON.stringify(actual, null, 1));
+    for (const f of finals) console.log('FINAL', JSON.stringify(f.counts), JSON.stringify(userView(f.state.values()), null, 1));
   }
   const countsMatch = same.some(
     (f) => JSON.stringify(add(f.counts, expected.invalid)) === JSON.stringify(counted),
