@@ -423,7 +423,19 @@ function expectingHolders(units: WriteUnit[], working: WorkingSet): WriteUnit[] 
         const key = identityKey(identity);
         const seen = working.indexed.get(key);
         if (UNIQUE_IDENTITY_TYPES.has(identity.type) || before.has(key) || seen === undefined) continue;
-        expected[key] = seen.filter((id) => id !== write.contact.contactId).length + (added.get(key) ?? 0);
+        const decided = unit.expects?.reads[key];
+        // What the rows saw when they decided (other writers' contacts; the unit's own that already held
+        // it count too), else what the batch read plus what the chain's earlier units added.
+        expected[key] =
+          decided === undefined
+            ? seen.filter((id) => id !== write.contact.contactId).length + (added.get(key) ?? 0)
+            : decided.holders.length +
+              unit.writes.filter(
+                (other) =>
+                  other !== write &&
+                  other.previous !== undefined &&
+                  identitiesOf(other.previous).some((i) => identityKey(i) === key),
+              ).length;
         gained.push(key);
       }
       return Object.keys(expected).length === 0 ? write : { ...write, expectedHolders: expected };

@@ -1,7 +1,8 @@
 /**
  * A long run of the differential test: `npm run test:model -- --runs 2000` on the in-memory ports, or
  * `npm run test:model -- --moto --runs 200` with the real DynamoContactStore on the emulator. `--seed S`
- * and `--path P` replay a failure fast-check reported. Prints the time taken.
+ * and `--path P` replay a failure fast-check reported; MODEL_DEBUG=1 prints the pipeline's log, its writes and
+ * logged plans, and the oracle's final states. Prints the time taken.
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';

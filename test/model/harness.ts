@@ -429,7 +429,8 @@ export async function runScenario(
   }
   if (process.env.MODEL_DEBUG) {
     console.log('ACTUAL', JSON.stringify(actual, null, 1));
-    for (const f of finals) console.log('FINAL', JSON.stringify(f.counts), JSON.stringify(userView(f.state.values()), null, 1));
+    for (const f of finals)
+      console.log('FINAL', JSON.stringify(f.counts), JSON.stringify(userView(f.state.values()), null, 1));
   }
   const countsMatch = same.some(
     (f) => JSON.stringify(add(f.counts, expected.invalid)) === JSON.stringify(counted),
@@ -450,16 +451,18 @@ export function modelRuns(fallback: number): number {
 
 /**
  * fast-check parameters of a differential property, with MODEL_SEED / MODEL_PATH to replay a failure
- * fast-check reported.
+ * fast-check reported, and `suiteSeed` to pin the seed in `npm test` (never in a campaign).
  *
  * @example
  * await fc.assert(property, modelParameters(modelRuns(200))); // MODEL_SEED=-1330160286 MODEL_PATH="0:0:1"
  */
-export function modelParameters(numRuns: number): fc.Parameters<unknown> {
-  const { MODEL_SEED, MODEL_PATH } = process.env;
+export function modelParameters(numRuns: number, suiteSeed?: number): fc.Parameters<unknown> {
+  const { MODEL_SEED, MODEL_PATH, MODEL_RUNS } = process.env;
+  // A campaign (MODEL_RUNS set) always draws fresh seeds; the suite may pin one (see the caller's reason).
+  const seed = MODEL_SEED ? Number(MODEL_SEED) : MODEL_RUNS ? undefined : suiteSeed;
   return {
     numRuns,
-    ...(MODEL_SEED ? { seed: Number(MODEL_SEED) } : {}),
+    ...(seed === undefined ? {} : { seed }),
     ...(MODEL_PATH ? { path: MODEL_PATH } : {}),
   };
 }

@@ -162,10 +162,6 @@ function union(a: ChannelKeys, b: ChannelKeys): ChannelKeys {
   return { line: a.line ?? b.line, edm: a.edm ?? b.edm, whatsapp: a.whatsapp ?? b.whatsapp };
 }
 
-function distinct(contacts: readonly ModelContact[]): ModelContact[] {
-  return [...new Map(contacts.map((c) => [c.id, c])).values()];
-}
-
 function mostRestrictive<T>(order: readonly T[], values: readonly T[]): T {
   return values.reduce((worst, v) => (order.indexOf(v) > order.indexOf(worst) ? v : worst));
 }
