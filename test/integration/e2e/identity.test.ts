@@ -109,6 +109,7 @@ describe('End to end: identity resolution (issue 16)', () => {
     ]);
 
     // Assess: Kid is created with its own address and its opt-out; Mom is untouched
+    expect(result.summary.outcome).toBe('succeeded');
     expect(result.summary.rows).toEqual({
       total: 1,
       created: 1,
