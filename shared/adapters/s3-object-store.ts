@@ -79,7 +79,13 @@ export class S3ObjectStore implements ObjectStore {
   async putIfAbsent(key: string, body: string, contentType = 'application/octet-stream'): Promise<boolean> {
     try {
       await this.s3.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: '*' }),
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          IfNoneMatch: '*',
+        }),
       );
       return true;
     } catch (err) {

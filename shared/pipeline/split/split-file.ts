@@ -417,7 +417,10 @@ class FileSplit {
 
   private envelope(batchNo: number): string {
     const { workspace, importId, channel, key } = this;
-    return batchEnvelope({ workspace, importId, channel, key, importedAt: this.context.job.createdAt }, batchNo);
+    return batchEnvelope(
+      { workspace, importId, channel, key, importedAt: this.context.job.createdAt },
+      batchNo,
+    );
   }
 
   /** Reads records until the file ends, a file-level problem rejects it, or time runs short. */

@@ -341,8 +341,13 @@ describe('RULES §7 Every problem of a row at once', () => {
   });
 
   it('reports a blank key column that is also required once, as KEY_EMPTY', () => {
-    expect(codes(validator(EDM_HEADER, 'edm', 'email')(['', ''], 2))).toEqual(['KEY_EMPTY', 'STATUS_REQUIRED']);
-    expect(codes(validator(WHATSAPP_HEADER, 'whatsapp', 'phone')([' ', 'opted_in'], 2))).toEqual(['KEY_EMPTY']);
+    expect(codes(validator(EDM_HEADER, 'edm', 'email')(['', ''], 2))).toEqual([
+      'KEY_EMPTY',
+      'STATUS_REQUIRED',
+    ]);
+    expect(codes(validator(WHATSAPP_HEADER, 'whatsapp', 'phone')([' ', 'opted_in'], 2))).toEqual([
+      'KEY_EMPTY',
+    ]);
   });
 
   it('fails a WhatsApp row with a blank status and a bad value, listing the skip reason too', () => {
