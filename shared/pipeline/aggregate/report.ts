@@ -1,14 +1,13 @@
 /**
  * The layout of `failures.csv` and `warnings.csv`: the original header and cells, then `row_number`,
- * `error_code`, `error_message`. A row is one line; its codes are joined with `; ` in `error_code` and its
- * messages in the same order in `error_message`. Written as a stream (csv-stringify piped into a multipart upload), so a
- * report of millions of rows never sits in memory.
+ * `error_code`, `error_message`. A row is one line: its codes joined with `; ` in `error_code`, its messages
+ * in the same order in `error_message`. Written as a stream (csv-stringify piped into a multipart upload),
+ * so a report of millions of rows never sits in memory.
  */
 import { once } from 'node:events';
 import { type Stringifier, stringify } from 'csv-stringify';
 import { REPORT_COLUMNS } from '../../domain/channels.js';
 import { cleanHeaderName } from '../../domain/header.js';
-import type { Issue } from '../../domain/model.js';
 import { errorsOf, type PartRow } from '../messages.js';
 import type { ObjectStore } from '../part-store.js';
 
@@ -52,12 +51,12 @@ export class ReportLayout {
    * One report line. Cells missing from the row (a short row, or cells the sweeper could not recover) are
    * blank; cells beyond the header are dropped (the row's error message says the row was too long).
    */
-  line(row: PartRow, issues: readonly Issue[], messages: readonly string[]): string[] {
+  private line(row: PartRow, codes: readonly string[], messages: readonly string[]): string[] {
     const cells = row.cells ?? [];
     return [
       ...this.kept.map((i) => cells[i] ?? ''),
       String(row.rowNumber),
-      issues.map((i) => i.code).join(ISSUE_SEPARATOR),
+      codes.join(ISSUE_SEPARATOR),
       messages.join(ISSUE_SEPARATOR),
     ].map(neutralise);
   }
@@ -70,7 +69,7 @@ export class ReportLayout {
     const errors = errorsOf(row);
     return this.line(
       row,
-      [...errors, ...row.warnings],
+      [...errors, ...row.warnings].map((issue) => issue.code),
       [...errors.map((e) => e.message), ...row.warnings.map((w) => `${WARNING_PREFIX}${w.message}`)],
     );
   }
@@ -79,7 +78,7 @@ export class ReportLayout {
   warning(row: PartRow): string[] {
     return this.line(
       row,
-      row.warnings,
+      row.warnings.map((w) => w.code),
       row.warnings.map((w) => w.message),
     );
   }
