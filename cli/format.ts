@@ -55,6 +55,9 @@ export function summaryLines(summary: ImportSummary): string[] {
     );
     lines.push(`skipped columns: ${columns.join(', ')}`);
   }
+  // Summaries written before errors were counted by code have no `errors`.
+  const errors = Object.entries(summary.errors ?? {});
+  if (errors.length > 0) lines.push(`errors: ${errors.map(([code, n]) => `${code} x${n}`).join(', ')}`);
   const warnings = Object.entries(summary.warnings);
   if (warnings.length > 0) lines.push(`warnings: ${warnings.map(([code, n]) => `${code} x${n}`).join(', ')}`);
   if (summary.flags.whatsappRiskAcceptanceRequired) {

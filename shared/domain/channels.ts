@@ -94,6 +94,12 @@ export const PROFILE_ALIASES: readonly (readonly string[])[] = [
   ['phone', 'mobile'],
 ];
 
+/**
+ * Names operators write for a column of a channel that are too far from it for an edit-distance guess: a
+ * skipped column with one of these names (any letter case) is suggested the channel's column.
+ */
+export const COLUMN_HINTS: ReadonlyMap<string, string> = new Map([['status', 'messaging_status']]);
+
 /** The columns the failure report appends; a fixed `failures.csv` re-imports with them silently ignored. */
 export const REPORT_COLUMNS: readonly string[] = ['row_number', 'error_code', 'error_message'];
 

@@ -162,7 +162,8 @@ const DEFINITIONS = {
       'opted_out or not_subscribed to import the row.',
   ),
 
-  // Warnings: the row succeeded; the warning appears in warnings.csv.
+  // Warnings: the row still applies; the warning appears in warnings.csv (in failures.csv after the errors
+  // when the row failed or was skipped for another reason).
   KEY_MATCHED_SEVERAL: define<{ key: string; value: string; count: number }>(
     'warning',
     'The key value is held by several contacts: the one created latest was updated, nothing was merged.',

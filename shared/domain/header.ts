@@ -4,6 +4,7 @@
  */
 import {
   CHANNEL_COLUMNS,
+  COLUMN_HINTS,
   type ColumnSpec,
   keyColumn,
   PROFILE_ALIASES,
@@ -124,7 +125,8 @@ function findDuplicate(names: readonly string[]): CodedIssue | undefined {
 
 /**
  * A known column close to an unknown one: the channel's own name for the same profile field
- * (`display_name` in a LINE file → `name`), else the nearest known name by edit distance, ignoring case.
+ * (`display_name` in a LINE file → `name`), else a usual other name of a channel column (`status` in an
+ * EDM or WhatsApp file → `messaging_status`), else the nearest known name by edit distance, ignoring case.
  */
 function suggest(name: string, channel: Channel, known: readonly string[]): string | undefined {
   const alias = PROFILE_ALIASES.find((group) => group.includes(name))?.find((other) =>
@@ -132,6 +134,8 @@ function suggest(name: string, channel: Channel, known: readonly string[]): stri
   );
   if (alias !== undefined) return alias;
   const lower = name.toLowerCase();
+  const hint = COLUMN_HINTS.get(lower);
+  if (hint !== undefined && CHANNEL_COLUMNS[channel].some((spec) => spec.column === hint)) return hint;
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {

@@ -42,17 +42,30 @@ export interface RowValidatorOptions {
   readonly phoneCacheSize?: number;
 }
 
+/**
+ * A row that cannot be applied carries every problem found in it (RULES §7), in column order: `error` is
+ * the first, `otherErrors` the rest (absent when there is only one). The row is skipped only when all of
+ * them are skips (a blank WhatsApp status); any other problem fails it.
+ */
 export type RowResult =
   | { readonly ok: true; readonly row: RowInput }
   | {
       readonly ok: false;
       readonly outcome: 'failed' | 'skipped';
       readonly error: Issue;
+      readonly otherErrors?: readonly Issue[];
       readonly warnings: Issue[];
     };
 
 /** Validates one data row: its cells as parsed, and its number as a spreadsheet shows it (header = 1). */
 export type RowValidator = (cells: readonly string[], rowNumber: number) => RowResult;
+
+/** A problem of a row, at the column (index) it was found in. */
+interface Problem {
+  readonly index: number;
+  readonly outcome: 'failed' | 'skipped';
+  readonly error: Issue;
+}
 
 /** What the bound columns fill while a row is read. */
 interface Draft {
@@ -105,6 +118,9 @@ const blank = (cell: string | undefined): boolean => cell === undefined || cell.
  * // { ok: true, row: { rowNumber: 2, key: { name: 'phone', value: '+886912345678' }, ... } }
  * validate(['+886912345678', '', '王小明'], 3);
  * // { ok: false, outcome: 'skipped', error: { code: 'STATUS_BLANK_SKIPPED', ... }, warnings: [] }
+ * validate(['0912345678', '', '王小明'], 4);
+ * // { ok: false, outcome: 'failed', error: { code: 'INVALID_PHONE', ... },
+ * //   otherErrors: [{ code: 'STATUS_BLANK_SKIPPED', ... }], warnings: [] }
  */
 export function createRowValidator(options: RowValidatorOptions): RowValidator {
   const { mapping, settings, now } = options;
@@ -203,7 +219,7 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
 
   /** Cells every row of the channel must fill, checked before any value: the outcome they cause when blank. */
   const indexOf = (column: string): number => names.indexOf(column);
-  const required: { index: number; outcome: 'failed' | 'skipped'; error: CodedIssue }[] =
+  const required: Problem[] =
     channel === 'edm'
       ? [
           {
@@ -242,23 +258,20 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
     }
   };
 
-  const failed = (error: Issue, warnings: Issue[] = []): RowResult => ({
-    ok: false,
-    outcome: 'failed',
-    error,
-    warnings,
-  });
-
   return (cells, rowNumber) => {
     if (cells.length > width) {
-      return failed(
-        issue('MALFORMED_ROW', { detail: `it has ${cells.length} cells but the header has ${width}` }),
-      );
+      // The cells do not line up with the columns: nothing else of the row can be judged.
+      const malformed = issue('MALFORMED_ROW', {
+        detail: `it has ${cells.length} cells but the header has ${width}`,
+      });
+      return { ok: false, outcome: 'failed', error: malformed, warnings: [] };
     }
-    if (blank(cells[keyIndex])) return failed(keyEmpty);
+    // Every problem of the row is collected, so that one round of fixes is enough (RULES §7).
+    const problems: Problem[] = [];
+    if (blank(cells[keyIndex])) problems.push({ index: keyIndex, outcome: 'failed', error: keyEmpty });
     for (const check of required) {
-      if (blank(cells[check.index]))
-        return { ok: false, outcome: check.outcome, error: check.error, warnings: [] };
+      // A required column that is also the key's is reported once, as KEY_EMPTY.
+      if (check.index !== keyIndex && blank(cells[check.index])) problems.push(check);
     }
     const draft: Draft = { profile: {}, tags: [], custom: {}, warnings: [] };
     for (const { index, column, normalise, assign } of bound) {
@@ -267,13 +280,31 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
       const value = isReport ? unguard(cell.trim()) : cell.trim();
       if (value === '') continue;
       const tooLarge = checkCellSize(column, cell, maxCellBytes);
-      if (tooLarge) return failed(tooLarge, draft.warnings);
+      if (tooLarge) {
+        problems.push({ index, outcome: 'failed', error: tooLarge });
+        continue;
+      }
       const normalised = normalise(value, draft.warnings);
-      if (isIssueResult(normalised)) return failed(normalised, draft.warnings);
+      if (isIssueResult(normalised)) {
+        problems.push({ index, outcome: 'failed', error: normalised });
+        continue;
+      }
       assign(draft, normalised);
     }
+    if (problems.length > 0) return notApplied(problems, draft.warnings);
     return { ok: true, row: toRowInput(draft, rowNumber, { name: key, value: keyValue(draft) as string }) };
   };
+}
+
+/** The result of a row with problems: all of them in column order, skipped only when each is a skip. */
+function notApplied(problems: Problem[], warnings: Issue[]): RowResult {
+  // The blank-cell checks ran before the column loop; a stable sort puts every problem in column order.
+  problems.sort((a, b) => a.index - b.index);
+  const outcome = problems.every((p) => p.outcome === 'skipped') ? 'skipped' : 'failed';
+  const [first, ...rest] = problems.map((p) => p.error) as [Issue, ...Issue[]];
+  return rest.length > 0
+    ? { ok: false, outcome, error: first, otherErrors: rest, warnings }
+    : { ok: false, outcome, error: first, warnings };
 }
 
 function toRowInput(draft: Draft, rowNumber: number, key: RowInput['key']): RowInput {

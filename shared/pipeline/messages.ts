@@ -43,8 +43,10 @@ export interface AggregateMessage {
 export interface PartRow {
   readonly rowNumber: number;
   readonly outcome: Outcome;
-  /** Why the row failed or was skipped. */
+  /** Why the row failed or was skipped: its first problem (in column order). */
   readonly error?: Issue;
+  /** The row's further problems, in column order (RULES §7: every problem of a row at once). */
+  readonly otherErrors?: readonly Issue[];
   readonly warnings: readonly Issue[];
   /** The original cells; absent only when they could not be recovered (see the sweeper). */
   readonly cells?: readonly string[];
@@ -100,6 +102,16 @@ export function componentsKey(workspace: string, importId: string): string {
 /** Folder of an import's report: `reports/<ws>/<importId>/`. */
 export function reportPrefix(workspace: string, importId: string): string {
   return `${REPORTS_PREFIX}${workspace}/${importId}/`;
+}
+
+/**
+ * Every problem of a failed or skipped row, first to last: `error`, then `otherErrors`.
+ *
+ * @example
+ * errorsOf({ rowNumber: 2, outcome: 'failed', error: bad, otherErrors: [worse], warnings: [] }); // [bad, worse]
+ */
+export function errorsOf(row: Pick<PartRow, 'error' | 'otherErrors'>): Issue[] {
+  return row.error === undefined ? [] : [row.error, ...(row.otherErrors ?? [])];
 }
 
 export function emptyCounts(): RowCounts {

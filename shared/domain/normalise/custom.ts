@@ -19,11 +19,13 @@ const BOOLEANS: ReadonlyMap<string, boolean> = new Map([
 
 /**
  * The typed value of a custom field cell: numbers as numbers, booleans from true/false, yes/no, y/n, 1/0
- * (any case), dates as real `YYYY-MM-DD`, select values exactly as one of the field's options.
+ * (any case), dates as real `YYYY-MM-DD`, select values as one of the field's options in any letter case
+ * (like statuses), stored in the option's own spelling.
  *
  * @example
  * customValue({ name: 'points', type: 'number' }, '12.5'); // 12.5
  * customValue({ name: 'vip', type: 'boolean' }, 'Yes');    // true
+ * customValue({ name: 'tier', type: 'select', options: ['gold', 'silver'] }, 'Gold'); // 'gold'
  */
 export function customValue(field: CustomFieldDefinition, value: string): CustomValue | CodedIssue {
   const column = field.name;
@@ -46,13 +48,26 @@ export function customValue(field: CustomFieldDefinition, value: string): Custom
     }
     case 'select': {
       const options = field.options ?? [];
-      return options.includes(value)
-        ? value
-        : issue('INVALID_CUSTOM_VALUE', {
-            column,
-            value,
-            expected: `one of ${options.map((option) => `"${option}"`).join(', ')}`,
-          });
+      return (
+        selectOption(options, value) ??
+        issue('INVALID_CUSTOM_VALUE', {
+          column,
+          value,
+          expected: `one of ${options.map((option) => `"${option}"`).join(', ')}`,
+        })
+      );
     }
   }
+}
+
+/**
+ * The option a select cell names: the option spelled exactly so, else the one option equal to it ignoring
+ * letter case. Options that differ only in case (`VIP`, `vip`) leave a third spelling (`Vip`) unmatched
+ * rather than guessed.
+ */
+function selectOption(options: readonly string[], value: string): string | undefined {
+  if (options.includes(value)) return value;
+  const lower = value.toLowerCase();
+  const matches = options.filter((option) => option.toLowerCase() === lower);
+  return matches.length === 1 ? matches[0] : undefined;
 }

@@ -9,6 +9,7 @@ import { OUTCOMES, type RowCounts } from '../../domain/model.js';
 import {
   type AggregateMessage,
   emptyCounts,
+  errorsOf,
   type PartHeader,
   partsPrefix,
   reportPrefix,
@@ -62,6 +63,8 @@ export function reportKeys(workspace: string, importId: string) {
 
 interface Tally {
   readonly counts: RowCounts;
+  /** Every code of every failed or skipped row (a row failing for three reasons counts under three codes). */
+  readonly errors: Record<string, number>;
   readonly warnings: Record<string, number>;
   readonly problems: string[];
 }
@@ -73,7 +76,7 @@ async function reportRows(
   layout: ReportLayout,
   writers: { failures: CsvObjectWriter; warnings: CsvObjectWriter },
 ): Promise<Tally> {
-  const tally: Tally = { counts: emptyCounts(), warnings: {}, problems: [] };
+  const tally: Tally = { counts: emptyCounts(), errors: {}, warnings: {}, problems: [] };
   const batches = new Map<number, string>();
   const onPart = (key: string, header: PartHeader) => {
     const seen = batches.get(header.batchNo);
@@ -87,9 +90,12 @@ async function reportRows(
   for await (const row of mergeParts(store, partKeys, onPart)) {
     if (row.rowNumber <= previous) tally.problems.push(`row ${row.rowNumber} is reported twice`);
     previous = row.rowNumber;
+    // A failed row's warnings are counted here and shown in failures.csv with its errors: the counts are
+    // exactly what the two files show.
     for (const w of row.warnings) tally.warnings[w.code] = (tally.warnings[w.code] ?? 0) + 1;
     if (row.outcome === 'failed' || row.outcome === 'skipped') {
       if (!row.error) tally.problems.push(`row ${row.rowNumber} is ${row.outcome} without a reason`);
+      for (const e of errorsOf(row)) tally.errors[e.code] = (tally.errors[e.code] ?? 0) + 1;
       reported += 1;
       await writers.failures.write(layout.failure(row));
     } else if (row.warnings.length > 0) {
@@ -119,7 +125,7 @@ async function writeRowReports(
     await writers.failures.write(layout.header);
     await writers.warnings.write(layout.header);
     const tally = job.rejection
-      ? { counts: emptyCounts(), warnings: {}, problems: [] }
+      ? { counts: emptyCounts(), errors: {}, warnings: {}, problems: [] }
       : await reportRows(job, store, layout, writers);
     await Promise.all([writers.failures.close(), writers.warnings.close()]);
     return tally;
@@ -184,6 +190,7 @@ function summarise({ job, tally, problems, riskFlag, sweep, reports, now }: Summ
     },
     rows: { total: rowsCounted, ...tally.counts },
     skippedColumns: job.skippedColumns ?? [],
+    errors: tally.errors,
     warnings: tally.warnings,
     flags: { whatsappRiskAcceptanceRequired: riskFlag },
     totalsCheck: {

@@ -1,17 +1,21 @@
 /**
  * The layout of `failures.csv` and `warnings.csv`: the original header and cells, then `row_number`,
- * `error_code`, `error_message`. Written as a stream (csv-stringify piped into a multipart upload), so a
- * report of millions of rows never sits in memory.
+ * `error_code`, `error_message`. A row is one line: its codes joined with `; ` in `error_code`, its messages
+ * in the same order in `error_message`. Written as a stream (csv-stringify piped into a multipart upload),
+ * so a report of millions of rows never sits in memory.
  */
 import { once } from 'node:events';
 import { type Stringifier, stringify } from 'csv-stringify';
 import { REPORT_COLUMNS } from '../../domain/channels.js';
 import { cleanHeaderName } from '../../domain/header.js';
-import type { PartRow } from '../messages.js';
+import { errorsOf, type PartRow } from '../messages.js';
 import type { ObjectStore } from '../part-store.js';
 
-/** Joins several warnings of one row into one cell. */
-export const WARNING_SEPARATOR = '; ';
+/** Joins the codes (and the messages) of one row into one cell. */
+export const ISSUE_SEPARATOR = '; ';
+
+/** Marks a warning among the errors of a failed or skipped row, so it is not read as a cause. */
+export const WARNING_PREFIX = 'Warning: ';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -47,22 +51,35 @@ export class ReportLayout {
    * One report line. Cells missing from the row (a short row, or cells the sweeper could not recover) are
    * blank; cells beyond the header are dropped (the row's error message says the row was too long).
    */
-  line(row: PartRow, code: string, message: string): string[] {
+  private line(row: PartRow, codes: readonly string[], messages: readonly string[]): string[] {
     const cells = row.cells ?? [];
-    return [...this.kept.map((i) => cells[i] ?? ''), String(row.rowNumber), code, message].map(neutralise);
+    return [
+      ...this.kept.map((i) => cells[i] ?? ''),
+      String(row.rowNumber),
+      codes.join(ISSUE_SEPARATOR),
+      messages.join(ISSUE_SEPARATOR),
+    ].map(neutralise);
   }
 
-  /** The failures.csv line of a failed or skipped row. */
+  /**
+   * The failures.csv line of a failed or skipped row: every error in column order, then the row's warnings
+   * (their messages prefixed `Warning: `), so that every warning the summary counts is in a report file.
+   */
   failure(row: PartRow): string[] {
-    return this.line(row, row.error?.code ?? '', row.error?.message ?? '');
+    const errors = errorsOf(row);
+    return this.line(
+      row,
+      [...errors, ...row.warnings].map((issue) => issue.code),
+      [...errors.map((e) => e.message), ...row.warnings.map((w) => `${WARNING_PREFIX}${w.message}`)],
+    );
   }
 
   /** The warnings.csv line of a row that succeeded with warnings: one line per row, warnings joined. */
   warning(row: PartRow): string[] {
     return this.line(
       row,
-      row.warnings.map((w) => w.code).join(WARNING_SEPARATOR),
-      row.warnings.map((w) => w.message).join(WARNING_SEPARATOR),
+      row.warnings.map((w) => w.code),
+      row.warnings.map((w) => w.message),
     );
   }
 }

@@ -36,7 +36,13 @@ export interface ImportSummary {
   readonly timings: { readonly createdAt: string; readonly completedAt: string; readonly durationMs: number };
   readonly rows: RowCounts & { readonly total: number };
   readonly skippedColumns: readonly SkippedColumn[];
-  /** Warnings by code, over every row. */
+  /**
+   * Errors and skips by code, over every failed or skipped row. Each code of a row counts: a row that fails
+   * with a bad LINE UID, phone and email adds one to each of the three, so the sum can exceed
+   * `rows.failed + rows.skipped`. The counts equal the codes before the warnings in failures.csv.
+   */
+  readonly errors: Readonly<Record<string, number>>;
+  /** Warnings by code, over every row (failed and skipped rows too): exactly the warning codes in failures.csv and warnings.csv. */
   readonly warnings: Readonly<Record<string, number>>;
   readonly flags: { readonly whatsappRiskAcceptanceRequired: boolean };
   readonly totalsCheck: TotalsCheck;

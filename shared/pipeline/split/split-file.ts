@@ -493,11 +493,13 @@ class FileSplit {
     }
     const result = this.validate(record.cells, record.rowNumber);
     if (!result.ok) {
+      const { outcome, error, otherErrors, warnings } = result;
       return this.addInvalid(record, {
         rowNumber: record.rowNumber,
-        outcome: result.outcome,
-        error: result.error,
-        warnings: result.warnings,
+        outcome,
+        error,
+        ...(otherErrors && { otherErrors }),
+        warnings,
         cells: record.cells,
       });
     }

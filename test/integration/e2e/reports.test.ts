@@ -1,10 +1,22 @@
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
-import { issue } from '../../../shared/domain/codes.js';
+import { issue, kindOf } from '../../../shared/domain/codes.js';
 import { expectOneNotification, expectRowsAddUp, profiles } from '../../helpers/e2e/expect.js';
 import { usePipeline } from '../../helpers/e2e/pipeline.js';
 
 const pipeline = usePipeline();
+
+/** How often each code appears in the `error_code` cells of a report (the header first), by its kind. */
+function codesIn(report: readonly string[][], wanted: (kind: string | undefined) => boolean) {
+  const at = report[0]?.indexOf('error_code') ?? -1;
+  const counts: Record<string, number> = {};
+  for (const line of report.slice(1)) {
+    for (const code of (line[at] ?? '').split('; ')) {
+      if (wanted(kindOf(code))) counts[code] = (counts[code] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
 
 describe('End to end: rejected files and reports', () => {
   it('rejects an EDM file without messaging_status: no contact, empty reports, one rejected notification', async () => {
@@ -107,6 +119,99 @@ describe('End to end: rejected files and reports', () => {
       ['Ann', '+886912000001'],
       ['Bo', '+886912000002'],
     ]);
+  });
+
+  it('reports every problem of a row in one failures.csv line, and a fixed report imports again (RULES §7)', async () => {
+    // Act: one row with a bad LINE UID, a bad phone and a bad email
+    const result = await pipeline.importLines('incoming/all/line/phone/a.csv', [
+      'line_uid,phone,name,email',
+      'U123,0812,Di,di@',
+    ]);
+
+    // Assess: one line, the codes and the messages joined in column order; each code counted
+    expectRowsAddUp(result, 1);
+    const why = [
+      issue('INVALID_LINE_UID', { column: 'line_uid', value: 'U123' }),
+      issue('INVALID_PHONE', { column: 'phone', value: '0812', region: 'TW' }),
+      issue('INVALID_EMAIL', { column: 'email', value: 'di@' }),
+    ];
+    expect(result.failures.slice(1)).toEqual([
+      [
+        'U123',
+        '0812',
+        'Di',
+        'di@',
+        '2',
+        why.map((w) => w.code).join('; '),
+        why.map((w) => w.message).join('; '),
+      ],
+    ]);
+    expect(result.summary.errors).toEqual({ INVALID_LINE_UID: 1, INVALID_PHONE: 1, INVALID_EMAIL: 1 });
+    expectOneNotification(await pipeline.notifications(), result, 'completed_with_errors');
+
+    // Act: the operator fixes the three cells in the report and uploads it as is
+    const [header, row] = result.failures;
+    const fixed = [
+      header,
+      ['U4af4980629a0b0c5e2f0e4c1d2b3a4f5', '0912000001', 'Di', 'di@example.com', ...(row?.slice(4) ?? [])],
+    ];
+    const again = await pipeline.result(
+      await pipeline.upload(
+        'incoming/all/line/phone/failures-fixed.csv',
+        stringify(fixed as string[][], { bom: true }),
+      ),
+    );
+
+    // Assess
+    expectRowsAddUp(again, 1);
+    expect(again.summary.rows).toMatchObject({ created: 1 });
+    expect(again.summary.skippedColumns).toEqual([]);
+    expect(again.summary.errors).toEqual({});
+    expectOneNotification(await pipeline.notifications(), again, 'succeeded');
+    expect(profiles(await pipeline.liveContacts('all')).map((c) => [c.name, c.phone, c.email])).toEqual([
+      ['Di', '+886912000001', 'di@example.com'],
+    ]);
+  });
+
+  it("counts exactly the warnings the files show: a failed row's warnings are in failures.csv (RULES §7)", async () => {
+    // Prepare: an unsubscribed contact, so that a row asking to subscribe it again warns in the processor
+    await pipeline.importLines('incoming/shown/edm/email/seed.csv', [
+      'email,messaging_status',
+      'eve@example.com,unsubscribed',
+    ]);
+    await pipeline.notifications();
+
+    // Act: clean, warned (splitter and processor), failed-with-warning and failed-with-errors-and-warning rows
+    const result = await pipeline.importLines('incoming/shown/edm/email/a.csv', [
+      'email,messaging_status,display_name,gender,mobile',
+      'ann@example.com,subscribed,Ann,,0912000001', // created
+      'bo@example.com,subscribed,Bo,,912000002', // created, LEADING_ZERO_RECOVERED
+      'eve@example.com,subscribed,Eve,,', // updated, STATUS_IRREVERSIBLE
+      'cy@example.com,subscribed,Cy,other,912000003', // failed: gender; LEADING_ZERO_RECOVERED
+      'di@,maybe,Di,,912000004', // failed: email and status; LEADING_ZERO_RECOVERED
+    ]);
+
+    // Assess: the warnings of the failed rows are in failures.csv, after their errors
+    expectRowsAddUp(result, 5);
+    expect(result.failures.slice(1).map((line) => line.slice(-3, -1))).toEqual([
+      ['5', 'INVALID_GENDER; LEADING_ZERO_RECOVERED'],
+      ['6', 'INVALID_EMAIL; INVALID_STATUS; LEADING_ZERO_RECOVERED'],
+    ]);
+    expect(result.failures[1]?.at(-1)).toMatch(
+      /; Warning: "912000003" in column "mobile" had lost its leading 0/,
+    );
+
+    // Assess: every warning the summary counts is in one of the two files, and every error in failures.csv
+    const isWarning = (kind: string | undefined) => kind === 'warning';
+    const shown = codesIn(result.failures, isWarning);
+    for (const [code, n] of Object.entries(codesIn(result.warnings, isWarning))) {
+      shown[code] = (shown[code] ?? 0) + n;
+    }
+    expect(shown).toEqual({ LEADING_ZERO_RECOVERED: 3, STATUS_IRREVERSIBLE: 1 });
+    expect(result.summary.warnings).toEqual(shown);
+    expect(result.summary.errors).toEqual(codesIn(result.failures, (kind) => !isWarning(kind)));
+    expect(result.summary.errors).toEqual({ INVALID_GENDER: 1, INVALID_EMAIL: 1, INVALID_STATUS: 1 });
+    expectOneNotification(await pipeline.notifications(), result, 'completed_with_errors');
   });
 
   it('lists the failed rows of every batch, from the splitter and the processors, in file order', async () => {

@@ -97,7 +97,11 @@ describe('Function: aggregateImport', () => {
       },
     ]);
     await batch(importId, 2, [3, 5, 7, 9], { updated: 2, unchanged: 1, failed: 1 }, [
-      failed(3, ['x', 'Cy', 'a,b']),
+      {
+        ...failed(3, ['x', 'Cy', 'a,b']),
+        otherErrors: [{ code: 'E2', message: 'second error' }],
+        warnings: [{ code: 'W', message: 'careful' }],
+      },
     ]);
     await ledger.finishSplitting(WS, importId, 2, 8);
     expect(await ledger.claimAggregation(WS, importId)).toBe(true);
@@ -110,7 +114,7 @@ describe('Function: aggregateImport', () => {
     const key = issue('KEY_EMPTY', { column: 'phone' });
     expect(await csv(keys.failures)).toEqual([
       ['phone', 'name', 'tags', 'row_number', 'error_code', 'error_message'],
-      ['x', 'Cy', 'a,b', '3', key.code, key.message],
+      ['x', 'Cy', 'a,b', '3', 'KEY_EMPTY; E2; W', `${key.message}; second error; Warning: careful`],
       ['', 'Ann', 'vip', '4', key.code, key.message],
       ['0912', "'=cmd()", '', '8', 'S', 'skipped'],
     ]);
@@ -120,7 +124,9 @@ describe('Function: aggregateImport', () => {
     ]);
     expect(summary?.rows).toEqual({ total: 8, created: 2, updated: 2, unchanged: 1, skipped: 1, failed: 2 });
     expect(summary?.outcome).toBe('completed_with_errors');
-    expect(summary?.warnings).toEqual({ PHONE_LEADING_ZERO_RESTORED: 1, X: 1 });
+    // Each code of a row counts; a failed row's warning counts like any other (it is in failures.csv).
+    expect(summary?.errors).toEqual({ KEY_EMPTY: 2, E2: 1, S: 1 });
+    expect(summary?.warnings).toEqual({ PHONE_LEADING_ZERO_RESTORED: 1, X: 1, W: 1 });
     expect(summary?.totalsCheck).toEqual({ consistent: true, rowsInFile: 8, rowsCounted: 8, problems: [] });
     expect(JSON.parse((await store.getText(keys.summary)) ?? '{}')).toEqual(summary);
     expect(notified).toBe(true);

@@ -80,6 +80,41 @@ describe('Class: ReportLayout', () => {
     expect(layout.failure(again)).toEqual(['0912345678', '5', 'KEY_EMPTY', 'The key value is empty']);
   });
 
+  it('writes every error of a failed row in one line: codes and messages joined with "; ", in order', () => {
+    const layout = new ReportLayout(['line_uid', 'phone', 'email']);
+    const multi = row({
+      cells: ['U123', '0812', 'jane@'],
+      error: { code: 'INVALID_LINE_UID', message: 'bad uid' },
+      otherErrors: [
+        { code: 'INVALID_PHONE', message: 'bad phone' },
+        { code: 'INVALID_EMAIL', message: 'bad email' },
+      ],
+    });
+
+    expect(layout.failure(multi)).toEqual([
+      'U123',
+      '0812',
+      'jane@',
+      '2',
+      'INVALID_LINE_UID; INVALID_PHONE; INVALID_EMAIL',
+      'bad uid; bad phone; bad email',
+    ]);
+  });
+
+  it('shows the warnings of a failed row after its errors, their messages marked as warnings', () => {
+    const layout = new ReportLayout(['mobile']);
+    const warned = row({
+      cells: ['912345678'],
+      error: { code: 'INVALID_GENDER', message: 'bad gender' },
+      warnings: [{ code: 'LEADING_ZERO_RECOVERED', message: 'lost its 0' }],
+    });
+
+    expect(layout.failure(warned).slice(-2)).toEqual([
+      'INVALID_GENDER; LEADING_ZERO_RECOVERED',
+      'bad gender; Warning: lost its 0',
+    ]);
+  });
+
   it('pads a short row and leaves cells blank when they could not be recovered', () => {
     const layout = new ReportLayout(['a', 'b']);
 
@@ -149,6 +184,7 @@ function summary(overrides: Partial<ImportSummary> = {}): ImportSummary {
     },
     rows: { total: 1, ...emptyCounts(), failed: 1 },
     skippedColumns: [],
+    errors: {},
     warnings: {},
     flags: { whatsappRiskAcceptanceRequired: false },
     totalsCheck: { consistent: true, rowsInFile: 1, rowsCounted: 1, problems: [] },

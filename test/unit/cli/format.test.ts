@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cellWidth, jobLine, progressOf, summaryLines, summaryTable, table } from '../../../cli/format.js';
+import type { ImportSummary } from '../../../shared/pipeline/aggregate/summary.js';
 import { aJob, aSummary } from '../../helpers/cli/factories.js';
 
 describe('Function: summaryLines', () => {
@@ -15,10 +16,11 @@ describe('Function: summaryLines', () => {
     ]);
   });
 
-  it('lists skipped columns with their suggestion, warnings by code and the WhatsApp flag', () => {
+  it('lists skipped columns with their suggestion, errors and warnings by code and the WhatsApp flag', () => {
     // Prepare
     const summary = aSummary({
       skippedColumns: [{ name: 'nickname' }, { name: 'consent_sorce', suggestion: 'consent_source' }],
+      errors: { INVALID_PHONE: 1, INVALID_EMAIL: 1 },
       warnings: { LEADING_ZERO_RECOVERED: 2, STATUS_IRREVERSIBLE: 1 },
       flags: { whatsappRiskAcceptanceRequired: true },
     });
@@ -28,6 +30,7 @@ describe('Function: summaryLines', () => {
 
     // Assess
     expect(lines).toContain('skipped columns: nickname, consent_sorce (did you mean consent_source?)');
+    expect(lines).toContain('errors: INVALID_PHONE x1, INVALID_EMAIL x1');
     expect(lines).toContain('warnings: LEADING_ZERO_RECOVERED x2, STATUS_IRREVERSIBLE x1');
     expect(lines.some((l) => l.startsWith('flag: whatsappRiskAcceptanceRequired'))).toBe(true);
   });
@@ -60,6 +63,12 @@ describe('Function: summaryLines', () => {
     });
 
     expect(summaryLines(summary)).toContain('totals check: the file has 7 data rows');
+  });
+
+  it('reads a summary written before errors were counted by code', () => {
+    const { errors: _, ...older } = aSummary();
+
+    expect(summaryLines(older as ImportSummary)).toHaveLength(3);
   });
 });
 

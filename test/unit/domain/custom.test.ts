@@ -9,6 +9,7 @@ const DATE: CustomFieldDefinition = { name: 'renewal', type: 'date' };
 const BOOLEAN: CustomFieldDefinition = { name: 'vip', type: 'boolean' };
 const SELECT: CustomFieldDefinition = { name: 'level', type: 'select', options: ['gold', 'silver'] };
 const NO_OPTIONS: CustomFieldDefinition = { name: 'level', type: 'select' };
+const CASED: CustomFieldDefinition = { name: 'level', type: 'select', options: ['VIP', 'vip', 'Gold'] };
 
 describe('RULES §3 custom fields (typed: text, number, date, boolean, select)', () => {
   it.each([
@@ -23,6 +24,11 @@ describe('RULES §3 custom fields (typed: text, number, date, boolean, select)',
     [BOOLEAN, 'Y', true],
     [BOOLEAN, '0', false],
     [SELECT, 'gold', 'gold'],
+    [SELECT, 'Gold', 'gold'],
+    [SELECT, 'SILVER', 'silver'],
+    [CASED, 'vip', 'vip'],
+    [CASED, 'VIP', 'VIP'],
+    [CASED, 'gold', 'Gold'],
   ] as const)('reads %o cell %s as %o', (field, value, expected) => {
     expect(customValue(field, value)).toBe(expected);
   });
@@ -34,7 +40,8 @@ describe('RULES §3 custom fields (typed: text, number, date, boolean, select)',
     [DATE, '2030-02-30', 'YYYY-MM-DD'],
     [BOOLEAN, 'maybe', 'true/false'],
     [BOOLEAN, 'constructor', 'true/false'],
-    [SELECT, 'Gold', '"gold", "silver"'],
+    [SELECT, 'platinum', '"gold", "silver"'],
+    [CASED, 'Vip', '"VIP", "vip", "Gold"'],
     [NO_OPTIONS, 'gold', 'one of'],
   ] as const)('fails %o cell %s, expecting %s', (field, value, expected) => {
     // Act

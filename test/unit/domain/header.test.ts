@@ -111,6 +111,8 @@ describe('RULES §2 Header', () => {
     ['tags', 'edm', 'tag'],
     ['phone', 'edm', 'mobile'],
     ['vip_levle', 'line', 'vip_level'],
+    ['status', 'edm', 'messaging_status'],
+    ['Status', 'whatsapp', 'messaging_status'],
   ] as const)('skips unknown column %s in a %s file, suggesting %s', (name, channel, suggestion) => {
     // Prepare
     const required =
@@ -125,6 +127,18 @@ describe('RULES §2 Header', () => {
 
     // Assess
     expect(!isIssue(result) && result.skipped).toEqual([{ name, suggestion }]);
+  });
+
+  it('hints at messaging_status for a status column when the EDM file has none', () => {
+    const result = mapHeader(['email', 'status'], 'edm', 'email', []);
+
+    expect(isIssue(result) && result.message).toContain('found "status", did you mean "messaging_status"?');
+  });
+
+  it('suggests nothing for a status column in a LINE file, which has no messaging status', () => {
+    const result = mapHeader(['email', 'status'], 'line', 'email', []);
+
+    expect(!isIssue(result) && result.skipped).toEqual([{ name: 'status' }]);
   });
 
   it('skips an unknown column without a suggestion when nothing is close', () => {

@@ -235,7 +235,7 @@ describe('RULES §4 Key Value: blank key', () => {
     [LINE_HEADER, 'line', 'customer_id', [lineUid(1)], 'customer_id'],
     [EDM_HEADER, 'edm', 'email', ['', 'subscribed'], 'email'],
     [EDM_HEADER, 'edm', 'phone', ['a@example.com', 'subscribed'], 'mobile'],
-    [WHATSAPP_HEADER, 'whatsapp', 'phone', ['', ''], 'WhatsApp_mobile'],
+    [WHATSAPP_HEADER, 'whatsapp', 'phone', ['', 'opted_in'], 'WhatsApp_mobile'],
     [WHATSAPP_HEADER, 'whatsapp', 'email', ['+886912345678', 'opted_in'], 'email'],
   ] as const)(
     'fails the row with KEY_EMPTY when the %s key cell %s is blank (%#)',
@@ -278,7 +278,7 @@ describe('RULES §3 messaging_status (EDM fails, WhatsApp skips when blank)', ()
   });
 
   it('skips a WhatsApp row whose status is blank', () => {
-    const result = validator(WHATSAPP_HEADER, 'whatsapp', 'phone')(['+886912345678', '', 'x'.repeat(300)], 2);
+    const result = validator(WHATSAPP_HEADER, 'whatsapp', 'phone')(['+886912345678', '', 'Ann'], 2);
 
     expect(result).toEqual({
       ok: false,
@@ -306,12 +306,102 @@ describe('RULES §3 messaging_status (EDM fails, WhatsApp skips when blank)', ()
   });
 });
 
+describe('RULES §7 Every problem of a row at once', () => {
+  const codes = (result: ReturnType<ReturnType<typeof validator>>) =>
+    result.ok ? [] : [result.error, ...(result.otherErrors ?? [])].map((e) => e.code);
+
+  it('fails a row with a bad LINE UID, a bad phone and a bad email with all three, in column order', () => {
+    // Act
+    const result = validator(LINE_HEADER, 'line', 'line_uid')(['U123', '0812345678', '', '', 'jane@'], 2);
+
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      outcome: 'failed',
+      error: { code: 'INVALID_LINE_UID', message: expect.stringContaining('"U123"') },
+      otherErrors: [
+        { code: 'INVALID_PHONE', message: expect.stringContaining('"0812345678"') },
+        { code: 'INVALID_EMAIL', message: expect.stringContaining('"jane@"') },
+      ],
+      warnings: [],
+    });
+  });
+
+  it('puts a blank key among the other problems in column order', () => {
+    const result = validator(LINE_HEADER, 'line', 'phone')(['U123', '', '', '', 'jane@'], 2);
+
+    expect(codes(result)).toEqual(['INVALID_LINE_UID', 'KEY_EMPTY', 'INVALID_EMAIL']);
+  });
+
+  it('reports a blank EDM status with the bad values of the row', () => {
+    const result = validator(EDM_HEADER, 'edm', 'email')(['not-an-email', '', '', 'other'], 2);
+
+    expect(!result.ok && result.outcome).toBe('failed');
+    expect(codes(result)).toEqual(['INVALID_EMAIL', 'STATUS_REQUIRED', 'INVALID_GENDER']);
+  });
+
+  it('reports a blank key column that is also required once, as KEY_EMPTY', () => {
+    expect(codes(validator(EDM_HEADER, 'edm', 'email')(['', ''], 2))).toEqual([
+      'KEY_EMPTY',
+      'STATUS_REQUIRED',
+    ]);
+    expect(codes(validator(WHATSAPP_HEADER, 'whatsapp', 'phone')([' ', 'opted_in'], 2))).toEqual([
+      'KEY_EMPTY',
+    ]);
+  });
+
+  it('fails a WhatsApp row with a blank status and a bad value, listing the skip reason too', () => {
+    // Act
+    const result = validator(WHATSAPP_HEADER, 'whatsapp', 'phone')(['0912345678', '', 'x'.repeat(300)], 2);
+
+    // Assess: the row fails (a skip alone would hide the bad values until the status is filled in)
+    expect(!result.ok && result.outcome).toBe('failed');
+    expect(codes(result)).toEqual(['INVALID_PHONE', 'STATUS_BLANK_SKIPPED', 'VALUE_TOO_LONG']);
+  });
+
+  it('fails a WhatsApp row whose status and key are both blank: a blank key fails the row', () => {
+    const result = validator(WHATSAPP_HEADER, 'whatsapp', 'email')(['+886912345678', ''], 2);
+
+    expect(!result.ok && result.outcome).toBe('failed');
+    expect(codes(result)).toEqual(['STATUS_BLANK_SKIPPED', 'KEY_EMPTY']);
+  });
+
+  it('keeps the warnings of every cell of a failed row, also after the cell that fails it', () => {
+    const result = validator(
+      EDM_HEADER,
+      'edm',
+      'email',
+    )(['a@example.com', 'subscribed', '', 'other', '', '912345678'], 2);
+
+    expect(codes(result)).toEqual(['INVALID_GENDER']);
+    expect(!result.ok && result.warnings.map((w) => w.code)).toEqual(['LEADING_ZERO_RECOVERED']);
+  });
+
+  it('reports a cell over the limit with the other problems of the row', () => {
+    // Prepare
+    const validate = createRowValidator({
+      mapping: mapping(['email', 'note', 'phone'], 'line', 'email'),
+      settings: { region: 'TW', timeZone: 'Asia/Taipei' },
+      now: NOW,
+      limits: { maxCellBytes: 16 },
+    });
+
+    // Act
+    const result = validate(['a@example.com', '備註備註備註', '0812345678'], 2);
+
+    // Assess
+    expect(codes(result)).toEqual(['CELL_TOO_LARGE', 'INVALID_PHONE']);
+  });
+});
+
 describe('RULES §2 Malformed rows and cell limits', () => {
   it('fails a row with more cells than the header', () => {
     const result = validator(['email', 'name'], 'line', 'email')(['a@example.com', 'A', 'extra'], 5);
 
     expect(!result.ok && result.error.code).toBe('MALFORMED_ROW');
     expect(!result.ok && result.error.message).toContain('3 cells but the header has 2');
+    // The cells do not line up with the columns, so no other problem is looked for.
+    expect(!result.ok && result.otherErrors).toBeUndefined();
   });
 
   it('fails a cell over the configured cell limit', () => {

@@ -181,6 +181,26 @@ describe('Function: splitFile', () => {
     expect(batchesOf(world).flatMap((b) => b.rows.map((r) => r.input.rowNumber))).toEqual([5]);
   });
 
+  it('writes every problem and the warnings of an invalid row to its part line (RULES §7)', async () => {
+    // Prepare
+    const world = splitWorld();
+    const key = 'incoming/acme/line/line_uid/all.csv';
+    world.store.upload(key, 'line_uid,phone,email\nU123,912345678,jane@\n');
+
+    // Act
+    await world.splitAll(key);
+
+    // Assess
+    const [row] = (await partsOf(world)).flatMap((p) => p.rows);
+    expect(row).toMatchObject({
+      rowNumber: 2,
+      outcome: 'failed',
+      error: { code: 'INVALID_LINE_UID' },
+      otherErrors: [{ code: 'INVALID_EMAIL' }],
+      warnings: [{ code: 'LEADING_ZERO_RECOVERED' }],
+    });
+  });
+
   it('lists every batch it sends in a manifest with its row numbers', async () => {
     const world = splitWorld();
     world.store.upload(KEY, lineCsv(4000));
