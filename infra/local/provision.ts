@@ -19,7 +19,6 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type QueueAttributeName 
 import type { Clients } from '../../shared/adapters/clients.js';
 import {
   INCOMING_PREFIX,
-  INCOMING_SUFFIX,
   type QueueDefinition,
   type QueueId,
   type Resources,
@@ -125,7 +124,7 @@ async function provisionTable(clients: Clients, def: TableDefinition): Promise<v
 }
 
 /**
- * Provisions the bucket (versioned, `incoming/**.csv` notifications to the uploads queue), the queues
+ * Provisions the bucket (versioned, notifications of every object under `incoming/` to the uploads queue), the queues
  * with their dead-letter queues, the topics and the tables.
  *
  * @example
@@ -153,15 +152,12 @@ export async function provision(clients: Clients, resources: Resources): Promise
       NotificationConfiguration: {
         QueueConfigurations: [
           {
-            Id: 'incoming-csv',
+            Id: 'incoming',
             QueueArn: queues.uploads.arn,
             Events: ['s3:ObjectCreated:*'],
             Filter: {
               Key: {
-                FilterRules: [
-                  { Name: 'prefix', Value: INCOMING_PREFIX },
-                  { Name: 'suffix', Value: INCOMING_SUFFIX },
-                ],
+                FilterRules: [{ Name: 'prefix', Value: INCOMING_PREFIX }],
               },
             },
           },
