@@ -11,6 +11,7 @@ import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { SqsSender } from '../../shared/adapters/sqs-sender.js';
 import { DynamoWorkspaceStore } from '../../shared/adapters/workspace-store.js';
 import { loadConfig, requireQueueUrl } from '../../shared/config.js';
+import { describeText } from '../../shared/ids.js';
 import { aggregateSender } from '../../shared/pipeline/aggregate/enqueue.js';
 import { isContinuation } from '../../shared/pipeline/split/messages.js';
 import { type SplitDeps, type SplitRequest, splitFile } from '../../shared/pipeline/split/split-file.js';
@@ -34,7 +35,7 @@ const processor = new BatchProcessor(EventType.SQS);
 export class UnrecognisedUploadMessageError extends Error {
   constructor(body: string) {
     super(
-      `The uploads queue message is neither an S3 notification nor a split continuation: ${body.slice(0, 200)}`,
+      `The uploads queue message is neither an S3 notification nor a split continuation: ${describeText(body)}`,
     );
     this.name = 'UnrecognisedUploadMessageError';
   }

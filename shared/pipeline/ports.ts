@@ -177,7 +177,8 @@ export class IdentityTakenError extends Error {
     /** The contact that holds it. */
     readonly owner: string,
   ) {
-    super(`${identity.type} "${identity.value}" already belongs to contact ${owner}`);
+    // The value is a row's cell (an address, a number): it stays on the error, out of its message and logs.
+    super(`The ${identity.type} of the row already belongs to contact ${owner}`);
     this.name = 'IdentityTakenError';
   }
 }
