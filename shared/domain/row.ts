@@ -23,11 +23,13 @@ import { createDateNormaliser } from './normalise/dates.js';
 import { createPhoneNormaliser, EXCEL_SCIENTIFIC } from './normalise/phone.js';
 import {
   checkCellSize,
+  checkCharacters,
   limitLength,
   matchEnum,
   normaliseEmail,
   normaliseLineUid,
   splitTags,
+  trimInvisible,
 } from './normalise/text.js';
 
 export interface RowValidatorOptions {
@@ -93,7 +95,7 @@ function filler<T>(
 const isIssueResult = (value: unknown): value is CodedIssue =>
   typeof value === 'object' && !Array.isArray(value);
 
-const blank = (cell: string | undefined): boolean => cell === undefined || cell.trim() === '';
+const blank = (cell: string | undefined): boolean => cell === undefined || trimInvisible(cell) === '';
 
 /**
  * Compiles the validator of one file.
@@ -264,10 +266,10 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
     for (const { index, column, normalise, assign } of bound) {
       const cell = cells[index];
       if (cell === undefined) continue;
-      const value = isReport ? unguard(cell.trim()) : cell.trim();
+      const value = isReport ? unguard(trimInvisible(cell)) : trimInvisible(cell);
       if (value === '') continue;
-      const tooLarge = checkCellSize(column, cell, maxCellBytes);
-      if (tooLarge) return failed(tooLarge, draft.warnings);
+      const unreadable = checkCellSize(column, cell, maxCellBytes) ?? checkCharacters(column, value);
+      if (unreadable) return failed(unreadable, draft.warnings);
       const normalised = normalise(value, draft.warnings);
       if (isIssueResult(normalised)) return failed(normalised, draft.warnings);
       assign(draft, normalised);

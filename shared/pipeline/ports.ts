@@ -1,3 +1,4 @@
+import type { HeaderCleanup } from '../domain/header.js';
 /**
  * The ports the use cases depend on. `shared/adapters/` implements them over DynamoDB; tests may pass
  * in-memory fakes only for shaping inputs, never to prove DynamoDB behaviour.
@@ -48,6 +49,8 @@ export interface ImportJob {
   /** The header as uploaded (trimmed of BOM only): the report repeats it. */
   readonly header?: readonly string[];
   readonly skippedColumns?: readonly SkippedColumn[];
+  /** Header names whose invisible characters were removed before matching (RULES §2). */
+  readonly headerCleanups?: readonly HeaderCleanup[];
   /** Why the whole file was rejected. */
   readonly rejection?: Issue;
   /** Set when the splitter has sent every batch. */
@@ -79,7 +82,7 @@ export interface ImportLedger {
   describeFile(
     workspace: string,
     importId: string,
-    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns'>,
+    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns' | 'headerCleanups'>,
   ): Promise<void>;
   /** Marks the job rejected with its reason; no batch will follow. */
   reject(workspace: string, importId: string, reason: Issue): Promise<void>;

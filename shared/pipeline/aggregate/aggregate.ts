@@ -184,6 +184,7 @@ function summarise({ job, tally, problems, riskFlag, sweep, reports, now }: Summ
     },
     rows: { total: rowsCounted, ...tally.counts },
     skippedColumns: job.skippedColumns ?? [],
+    headerCleanups: job.headerCleanups ?? [],
     warnings: tally.warnings,
     flags: { whatsappRiskAcceptanceRequired: riskFlag },
     totalsCheck: {

@@ -1,6 +1,7 @@
 /**
  * `summary.json`: what an import did, in one document (RULES §7). The notification carries it too.
  */
+import type { HeaderCleanup } from '../../domain/header.js';
 import type { Channel, Issue, KeyName, RowCounts } from '../../domain/model.js';
 import type { ImportOutcome, SkippedColumn } from '../ports.js';
 import type { SweepNote } from './sweep-note.js';
@@ -36,6 +37,8 @@ export interface ImportSummary {
   readonly timings: { readonly createdAt: string; readonly completedAt: string; readonly durationMs: number };
   readonly rows: RowCounts & { readonly total: number };
   readonly skippedColumns: readonly SkippedColumn[];
+  /** Header names that had invisible characters (ZWSP, NBSP, U+3000…) around them, removed before matching. */
+  readonly headerCleanups: readonly HeaderCleanup[];
   /** Warnings by code, over every row. */
   readonly warnings: Readonly<Record<string, number>>;
   readonly flags: { readonly whatsappRiskAcceptanceRequired: boolean };

@@ -197,6 +197,7 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
       delimiter: csv.delimiter,
       header: headerRecord.cells,
       skippedColumns: mapping.skipped,
+      headerCleanups: mapping.cleanups,
     });
     const split = await FileSplit.create(deps, limits, {
       job,

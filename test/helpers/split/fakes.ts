@@ -139,7 +139,7 @@ export class MemoryImportLedger implements ImportLedger {
   async describeFile(
     workspace: string,
     importId: string,
-    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns'>,
+    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns' | 'headerCleanups'>,
   ) {
     this.update(workspace, importId, file);
   }

@@ -149,6 +149,7 @@ function summary(overrides: Partial<ImportSummary> = {}): ImportSummary {
     },
     rows: { total: 1, ...emptyCounts(), failed: 1 },
     skippedColumns: [],
+    headerCleanups: [],
     warnings: {},
     flags: { whatsappRiskAcceptanceRequired: false },
     totalsCheck: { consistent: true, rowsInFile: 1, rowsCounted: 1, problems: [] },
