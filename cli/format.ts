@@ -56,7 +56,9 @@ export function summaryLines(summary: ImportSummary): string[] {
     lines.push(`skipped columns: ${columns.join(', ')}`);
   }
   if (summary.headerCleanups.length > 0) {
-    const cleaned = summary.headerCleanups.map((c) => `${c.name} (column ${c.column}: ${c.removed.join(' ')})`);
+    const cleaned = summary.headerCleanups.map(
+      (c) => `${c.name} (column ${c.column}: ${c.removed.join(' ')})`,
+    );
     lines.push(`invisible characters removed around header names: ${cleaned.join(', ')}`);
   }
   const warnings = Object.entries(summary.warnings);

@@ -111,6 +111,11 @@ export interface Resources {
   readonly topics: {
     readonly notifications: { readonly name: string };
     readonly feedback: { readonly name: string };
+    /**
+     * The operators' topic: CloudWatch alarms, and the rejections no registered workspace can be told about
+     * (a key without a valid workspace segment, an unknown workspace). Never a tenant's topic.
+     */
+    readonly alarms: { readonly name: string };
   };
   readonly tables: { readonly contacts: TableDefinition; readonly imports: TableDefinition };
 }
@@ -187,6 +192,7 @@ export function resourcesFor(stage: string, prefix = 'contact-import', suffix = 
     topics: {
       notifications: { name: `${base}-notifications` },
       feedback: { name: `${base}-ses-feedback` },
+      alarms: { name: `${base}-alarms` },
     },
     tables: {
       contacts: {

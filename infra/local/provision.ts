@@ -35,7 +35,7 @@ export interface ProvisionedQueue {
 export interface Provisioned {
   readonly bucket: string;
   readonly queues: Record<QueueId, ProvisionedQueue>;
-  readonly topics: { readonly notifications: string; readonly feedback: string };
+  readonly topics: { readonly notifications: string; readonly feedback: string; readonly alarms: string };
   readonly tables: { readonly contacts: string; readonly imports: string };
 }
 
@@ -166,11 +166,14 @@ export async function provision(clients: Clients, resources: Resources): Promise
     }),
   );
 
-  const [notifications, feedback] = await Promise.all([
+  const [notifications, feedback, alarms] = await Promise.all([
     clients.sns.send(new CreateTopicCommand({ Name: resources.topics.notifications.name })),
     clients.sns.send(new CreateTopicCommand({ Name: resources.topics.feedback.name })),
+    clients.sns.send(new CreateTopicCommand({ Name: resources.topics.alarms.name })),
   ]);
-  if (!notifications.TopicArn || !feedback.TopicArn) throw new Error('CreateTopic returned no ARN');
+  if (!notifications.TopicArn || !feedback.TopicArn || !alarms.TopicArn) {
+    throw new Error('CreateTopic returned no ARN');
+  }
   await clients.sns.send(
     new SubscribeCommand({
       TopicArn: feedback.TopicArn,
@@ -188,7 +191,7 @@ export async function provision(clients: Clients, resources: Resources): Promise
   return {
     bucket,
     queues,
-    topics: { notifications: notifications.TopicArn, feedback: feedback.TopicArn },
+    topics: { notifications: notifications.TopicArn, feedback: feedback.TopicArn, alarms: alarms.TopicArn },
     tables: { contacts: resources.tables.contacts.name, imports: resources.tables.imports.name },
   };
 }

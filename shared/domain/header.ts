@@ -54,11 +54,6 @@ export interface HeaderMapping {
   readonly skipped: readonly SkippedColumn[];
   /** Header names that invisible characters (ZWSP, NBSP, U+3000, BOM…) surrounded. */
   readonly cleanups: readonly HeaderCleanup[];
-  /**
-   * The file is an import report (`failures.csv` / `warnings.csv`) uploaded again: it has the report columns,
-   * so its cells carry the report's formula-injection guard, which the row validator takes off.
-   */
-  readonly isReport: boolean;
 }
 
 /** A header cell as matched: surrounding whitespace, byte order marks and zero-width characters removed. */
@@ -136,7 +131,6 @@ export function mapHeader(
     columns,
     skipped,
     cleanups: cleanupsOf(header, names),
-    isReport: REPORT_COLUMNS.every((name) => names.includes(name)),
   };
 }
 

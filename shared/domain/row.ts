@@ -5,6 +5,7 @@
  */
 import type { FieldId } from './channels.js';
 import { type CodedIssue, issue } from './codes.js';
+import { unguard } from './formula-guard.js';
 import type { ColumnBinding, HeaderMapping } from './header.js';
 import { DEFAULT_LIMITS, type ImportLimits } from './limits.js';
 import {
@@ -110,7 +111,7 @@ const blank = (cell: string | undefined): boolean => cell === undefined || trimI
  */
 export function createRowValidator(options: RowValidatorOptions): RowValidator {
   const { mapping, settings, now } = options;
-  const { channel, key, names, keyIndex, isReport } = mapping;
+  const { channel, key, names, keyIndex } = mapping;
   const maxCellBytes = (options.limits ?? DEFAULT_LIMITS).maxCellBytes;
   const phones = createPhoneNormaliser(settings.region, options.phoneCacheSize);
   const dates = createDateNormaliser(settings.timeZone, now);
@@ -266,7 +267,8 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
     for (const { index, column, normalise, assign } of bound) {
       const cell = cells[index];
       if (cell === undefined) continue;
-      const value = isReport ? unguard(trimInvisible(cell)) : trimInvisible(cell);
+      // The guard of our own files (reports, export) comes off; the value inside is trimmed like any cell.
+      const value = trimInvisible(unguard(trimInvisible(cell)));
       if (value === '') continue;
       const unreadable = checkCellSize(column, cell, maxCellBytes) ?? checkCharacters(column, value);
       if (unreadable) return failed(unreadable, draft.warnings);
@@ -303,15 +305,4 @@ function toRowInput(draft: Draft, rowNumber: number, key: RowInput['key']): RowI
     row.whatsapp = { mobile: draft.whatsappMobile, status: draft.whatsappStatus };
   }
   return row;
-}
-
-/** A report cell that the formula-injection guard prefixed with `'`: `'=SUM(A1)`, `'+886912345678`. */
-const GUARDED = /^'[=+\-@\t\r]/;
-
-/**
- * Takes the report's formula-injection guard off a cell, so a fixed `failures.csv` imports as is: the report
- * writes `'+886912345678` for `+886912345678`, and only reports carry the guard.
- */
-function unguard(value: string): string {
-  return GUARDED.test(value) ? value.slice(1) : value;
 }

@@ -150,6 +150,12 @@ export interface ContactStore {
 export interface WorkspaceStore {
   /** Settings with defaults (region TW, time zone Asia/Taipei, no flags) when none are stored. */
   getSettings(workspace: string): Promise<WorkspaceSettings>;
+  /**
+   * The settings of a registered workspace, or undefined when it was never registered (RULES §1: an
+   * unknown workspace imports nothing).
+   */
+  findSettings(workspace: string): Promise<WorkspaceSettings | undefined>;
+  /** Registers the workspace when it is not yet, and changes the settings given. */
   putSettings(
     workspace: string,
     settings: Partial<Pick<WorkspaceSettings, 'region' | 'timeZone'>>,

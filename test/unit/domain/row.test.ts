@@ -407,14 +407,24 @@ describe('RULES §7 A fixed failures.csv imports as is', () => {
     expect(result.ok && result.row.profile.name).toBe('-Amy-');
   });
 
-  it('keeps a leading quote in a file that is not a report', () => {
+  it('takes the guard off in any file (an export, too): a quote before a formula lead is never data', () => {
     // Prepare
     const validate = validator(['WhatsApp_mobile', 'messaging_status', 'display_name'], 'whatsapp', 'phone');
 
     // Act
-    const result = validate(['+886912345678', 'opted_in', "'-Amy-"], 2);
+    const result = validate(["'+886912345678", 'opted_in', "''-Amy-"], 2);
 
     // Assess
+    expect(result.ok && result.row.key.value).toBe('+886912345678');
     expect(result.ok && result.row.profile.name).toBe("'-Amy-");
+  });
+
+  it('keeps a leading quote that guards nothing', () => {
+    const validate = validator(['WhatsApp_mobile', 'messaging_status', 'display_name'], 'whatsapp', 'phone');
+
+    expect(validate(['+886912345678', 'opted_in', "'tis Amy"], 2)).toMatchObject({
+      ok: true,
+      row: { profile: { name: "'tis Amy" } },
+    });
   });
 });
