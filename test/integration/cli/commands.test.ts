@@ -341,10 +341,9 @@ describe('Command: export', () => {
     // Prepare: a workspace whose contacts hold every formula lead (RULES §7)
     const ws = 'cli-formula';
     await cli(['workspace', 'set', '-w', ws, '--region', 'TW']);
-    const notes = ['=HYPERLINK("http://x","y")', '@SUM(A1)', '-2+3', '+1', '＝1+1', "'=already quoted"];
+    const notes = ['=HYPERLINK("http://x","y")', '@SUM(A1)', '-2+3', '+1', '＝1+1'];
     const rows = notes.map(
-      (note, i) =>
-        `U${String(i).padStart(32, 'a')},${note.replace(/"/g, '""')},"${note.replace(/"/g, '""')}"`,
+      (note, i) => `U${String(i).padStart(32, 'a')},Contact ${i},"${note.replace(/"/g, '""')}"`,
     );
     const { dir } = tempFile('formulas.csv', `line_uid,name,note\n${rows.join('\n')}\n`);
     const first = await submitJson('formulas.csv', 'line', 'line_uid', dir, ws);
