@@ -58,7 +58,7 @@ const WHATSAPP = ['opted_in', 'opted_in', 'not_subscribed', 'opted_out'];
 const GENDERS = ['female', 'male', 'unknown'];
 
 /** mulberry32: small, fast, good enough to vary test data deterministically. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -69,7 +69,7 @@ function random(seed: number): () => number {
   };
 }
 
-function csvCell(value: string): string {
+export function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

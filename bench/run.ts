@@ -11,6 +11,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describePrices } from './cost.js';
+import { CORPUS_SIZES } from './encoding/corpus.js';
 import { generatedImport, updateOf } from './lib/files.js';
 import { LocalEnvironment } from './lib/pipeline.js';
 import {
@@ -23,6 +24,7 @@ import {
   type Section,
 } from './lib/report.js';
 import { endToEndSection, measureEndToEnd } from './metrics/e2e.js';
+import { encodingSection, measureEncodings } from './metrics/encodings.js';
 import { importSection, measureImports } from './metrics/import-costs.js';
 import { measureQueues, queueSection } from './metrics/queues.js';
 import { measureSplitter, splitterSection } from './metrics/splitter.js';
@@ -45,6 +47,7 @@ const GROUPS = {
     'naive_cost_usd_per_million_rows',
   ],
   e2e: ['e2e_rows_per_second_local', 'e2e_overhead_ratio'],
+  encodings: ['encoding_wrong_imports', 'encoding_not_right_share_20_rows_up'],
 } as const;
 
 type Group = keyof typeof GROUPS;
@@ -59,6 +62,7 @@ const SIZES = {
     queueRows: 200_000,
     importRows: 3_000,
     e2eRows: 20_000,
+    encodingFilesPerSize: 400,
   },
   quick: {
     splitRows: 20_000,
@@ -67,6 +71,7 @@ const SIZES = {
     queueRows: 20_000,
     importRows: 600,
     e2eRows: 2_000,
+    encodingFilesPerSize: 40,
   },
 } as const;
 
@@ -120,6 +125,11 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
       runs: sizes.splitRuns,
     });
     sections.push(splitterSection(result));
+  }
+  if (needs('encodings')) {
+    const files = sizes.encodingFilesPerSize * CORPUS_SIZES.length;
+    progress(`encodings: ${files.toLocaleString('en')} generated files through the detector`);
+    sections.push(encodingSection(measureEncodings({ filesPerSize: sizes.encodingFilesPerSize, seed: 11 })));
   }
   if (!needs('queues') && !needs('imports') && !needs('e2e')) return sections;
   progress('starting the emulator');

@@ -103,6 +103,7 @@ async function split(file: string): Promise<{ rows: number; validRows: number; m
     batches,
     continuations: new CountingSender(),
     sendAggregate: async () => undefined,
+    operators: { publish: async () => undefined },
     remainingTimeMs: () => 900_000,
     logger: silent,
   };

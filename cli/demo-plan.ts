@@ -12,6 +12,9 @@ export const EXAMPLES_DIR = join(REPO_ROOT, 'examples');
 
 export const DEMO_WORKSPACE = 'demo-tw';
 
+/** Registered before the first import, as `workspace set` would: an unknown workspace imports nothing. */
+export const DEMO_SETTINGS = { region: 'TW', timeZone: 'Asia/Taipei' } as const;
+
 /** Defined before the first import, as `fields define` would: the files carry a `member_tier` column. */
 export const DEMO_FIELDS: readonly CustomFieldDefinition[] = [
   { name: 'member_tier', type: 'select', options: ['regular', 'silver', 'gold'] },

@@ -1,8 +1,10 @@
 /**
  * What `export` writes for a contact: a JSON object (jsonl), or a row of a channel's import file (csv)
- * that imports back as `unchanged`: every cell is the stored value in the form the importer reads.
+ * that imports back as `unchanged`: every cell is the stored value in the form the importer reads, with
+ * the formula-injection guard of the reports where a spreadsheet would run it.
  */
 import { CHANNEL_COLUMNS, type FieldId, keyColumn } from '../shared/domain/channels.js';
+import { neutralise } from '../shared/domain/formula-guard.js';
 import type {
   Channel,
   Contact,
@@ -150,10 +152,11 @@ export function csvLayout(
     row(contact) {
       if (!keyOf(contact)) return undefined;
       if (required && !systemValue(contact, required, timeZone)) return undefined;
+      // Guarded like the reports (RULES §7); the importer takes the guard off, so the row is `unchanged`.
       return [
         ...specs.map((spec) => systemValue(contact, spec.field, timeZone) ?? ''),
         ...fields.map((field) => customCell(contact.custom[field.name])),
-      ];
+      ].map(neutralise);
     },
   };
 }

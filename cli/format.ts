@@ -58,6 +58,12 @@ export function summaryLines(summary: ImportSummary): string[] {
   // Summaries written before errors were counted by code have no `errors`.
   const errors = Object.entries(summary.errors ?? {});
   if (errors.length > 0) lines.push(`errors: ${errors.map(([code, n]) => `${code} x${n}`).join(', ')}`);
+  if (summary.headerCleanups.length > 0) {
+    const cleaned = summary.headerCleanups.map(
+      (c) => `${c.name} (column ${c.column}: ${c.removed.join(' ')})`,
+    );
+    lines.push(`invisible characters removed around header names: ${cleaned.join(', ')}`);
+  }
   const warnings = Object.entries(summary.warnings);
   if (warnings.length > 0) lines.push(`warnings: ${warnings.map(([code, n]) => `${code} x${n}`).join(', ')}`);
   if (summary.flags.whatsappRiskAcceptanceRequired) {

@@ -64,6 +64,7 @@ export function outputsEnvironment(path: string, stage: string | undefined): Nod
     RESOURCE_PREFIX: outputs[STACK_OUTPUTS.resourcePrefix],
     BUCKET_SUFFIX: outputs[STACK_OUTPUTS.bucketSuffix],
     TOPIC_ARN_NOTIFICATIONS: outputs[STACK_OUTPUTS.notificationsTopic],
+    TOPIC_ARN_ALARMS: outputs[STACK_OUTPUTS.alarmTopic],
   };
   for (const [id, key] of Object.entries(STACK_OUTPUTS.queueUrls) as [QueueId, string][]) {
     env[queueUrlVariable(id)] = outputs[key];

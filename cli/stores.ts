@@ -9,9 +9,11 @@ import { S3ObjectStore } from '../shared/adapters/s3-object-store.js';
 import { SnsNotifier } from '../shared/adapters/sns-notifier.js';
 import { DynamoWorkspaceStore } from '../shared/adapters/workspace-store.js';
 import { ConfigurationError } from '../shared/config.js';
+import type { WorkspaceSettings } from '../shared/domain/model.js';
 import type { Notifier } from '../shared/pipeline/aggregate/notifier.js';
 import type { ContactStore, ImportLedger, WorkspaceStore } from '../shared/pipeline/ports.js';
 import type { HealthStore } from '../shared/pipeline/sending-health/ports.js';
+import { UsageError } from './errors.js';
 import type { Target } from './target.js';
 
 export function objectStore(target: Target): S3ObjectStore {
@@ -28,6 +30,26 @@ export function contactStore(target: Target): ContactStore {
 
 export function workspaceStore(target: Target): WorkspaceStore {
   return new DynamoWorkspaceStore(target.clients.dynamodb, target.config.resources.tables.contacts.name);
+}
+
+/**
+ * The settings of a registered workspace, or a UsageError (exit 1) saying it is not: a typo in `--workspace`
+ * must never look like an empty workspace (RULES §1).
+ *
+ * @example
+ * const settings = await registeredSettings(workspaceStore(target), 'acme');
+ */
+export async function registeredSettings(
+  workspaces: WorkspaceStore,
+  workspace: string,
+): Promise<WorkspaceSettings> {
+  const settings = await workspaces.findSettings(workspace);
+  if (!settings) {
+    throw new UsageError(
+      `workspace "${workspace}" is not registered: check the name, or register it with workspace set -w ${workspace} --region <region>`,
+    );
+  }
+  return settings;
 }
 
 export function healthStore(target: Target): HealthStore {

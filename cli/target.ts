@@ -49,6 +49,7 @@ export function localStackEnv(state: LocalStackState, env: NodeJS.ProcessEnv): N
     QUEUE_URL_AGGREGATE: queues.aggregate.url,
     QUEUE_URL_FEEDBACK: queues.feedback.url,
     TOPIC_ARN_NOTIFICATIONS: topics.notifications,
+    TOPIC_ARN_ALARMS: topics.alarms,
   };
 }
 

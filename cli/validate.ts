@@ -14,7 +14,7 @@ import {
   type KeyName,
 } from '../shared/domain/model.js';
 import { workspaceOfImportId } from '../shared/ids.js';
-import { INCOMING_PREFIX, INCOMING_SUFFIX } from '../shared/resources.js';
+import { CSV_EXTENSION, INCOMING_PREFIX } from '../shared/resources.js';
 import { UsageError } from './errors.js';
 
 function oneOf<T extends string>(option: string, allowed: readonly T[], value: string): T {
@@ -105,12 +105,12 @@ export function checkCsvFile(path: string): CsvFile {
   if (!stats.isFile()) throw new UsageError(`"${path}" is not a file`);
   const name = basename(path);
   const extension = extname(name);
-  if (extension.toLowerCase() !== INCOMING_SUFFIX)
+  if (extension.toLowerCase() !== CSV_EXTENSION)
     throw new UsageError(`file "${path}" is not a .csv file: save it as CSV (comma-separated) first`);
   return {
     path,
     size: stats.size,
-    objectName: `${name.slice(0, -extension.length)}${INCOMING_SUFFIX}`,
+    objectName: `${name.slice(0, -extension.length)}${CSV_EXTENSION}`,
   };
 }
 

@@ -197,7 +197,7 @@ export class ContactImportStack extends Stack {
     this.topics = {
       notifications: topic('NotificationsTopic', this.resources.topics.notifications.name),
       feedback: topic('FeedbackTopic', this.resources.topics.feedback.name),
-      alarms: topic('AlarmTopic', `${namePrefix}-alarms`),
+      alarms: topic('AlarmTopic', this.resources.topics.alarms.name),
     };
     if (props.notificationEmail) {
       this.topics.notifications.addSubscription(new subscriptions.EmailSubscription(props.notificationEmail));
@@ -245,6 +245,7 @@ export class ContactImportStack extends Stack {
         string
       >,
       notificationsTopicArn: this.topics.notifications.topicArn,
+      alarmsTopicArn: this.topics.alarms.topicArn,
       reportUrlExpirySeconds: props.reportUrlExpirySeconds ?? DEFAULT_REPORT_URL_EXPIRY_SECONDS,
       stallMinutes: props.stallMinutes ?? 30,
     };
@@ -337,6 +338,8 @@ export class ContactImportStack extends Stack {
     allowSend(splitter.role, queue('batches'), queue('uploads'));
     allowTable(splitter.role, imports, 'readWrite');
     allowTable(splitter.role, contacts, 'read');
+    // Rejections no registered workspace can be told about go to the operators (RULES §1).
+    allowPublish(splitter.role, this.topics.alarms, this.topicKey);
 
     // Processor: the only writer of contacts; writes the batch's part file, counts the batch, and the
     // last batch enqueues aggregation.

@@ -9,6 +9,7 @@
  * | `STAGE`, `RESOURCE_PREFIX`, `BUCKET_SUFFIX` | select the resource names of `resources.ts` | `local`, `contact-import`, — |
  * | `QUEUE_URL_UPLOADS`, `QUEUE_URL_BATCHES`, `QUEUE_URL_AGGREGATE`, `QUEUE_URL_FEEDBACK` | queue URLs | — |
  * | `TOPIC_ARN_NOTIFICATIONS` | the notifications topic | — |
+ * | `TOPIC_ARN_ALARMS` | the operators' topic (alarms, unattributable rejections) | — |
  * | `REPORT_URL_EXPIRY_SECONDS` | lifetime of the presigned report URL | `86400` |
  * | `STALL_MINUTES` | a job without progress this long is finished by the sweeper | `30` |
  * | `MAX_FILE_BYTES`, `MAX_ROWS`, `MAX_CELL_BYTES` | import size limits (RULES §2) | 2 GiB, 10 000 000, 64 KiB |
@@ -28,6 +29,7 @@ export interface AppConfig {
   /** Queue URLs by queue id, where the environment gives them. */
   readonly queueUrls: Partial<Record<QueueId, string>>;
   readonly notificationsTopicArn: string | undefined;
+  readonly alarmsTopicArn: string | undefined;
   readonly reportUrlExpirySeconds: number;
   readonly stallMinutes: number;
   /** Size limits of an import; a larger file, more rows or a larger cell are rejected or fail. */
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
     queueUrls,
     notificationsTopicArn: env.TOPIC_ARN_NOTIFICATIONS || undefined,
+    alarmsTopicArn: env.TOPIC_ARN_ALARMS || undefined,
     reportUrlExpirySeconds: positiveNumber(env, 'REPORT_URL_EXPIRY_SECONDS', 86_400),
     stallMinutes: positiveNumber(env, 'STALL_MINUTES', 30),
     limits: {

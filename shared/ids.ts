@@ -10,6 +10,27 @@ function digest(text: string, length: number): string {
 }
 
 /**
+ * What an error or a log line may say about a text it could not read (a message body, a part-file line):
+ * its size and a fingerprint to find it again, never its content, which holds a row's cells.
+ *
+ * @example
+ * describeText('{"rows":[…]}'); // '12 characters, sha256 3f2a9c…'
+ */
+export function describeText(text: string): string {
+  return `${text.length} characters, sha256 ${digest(text, 12)}`;
+}
+
+/**
+ * Why `JSON.parse` failed, without its message: V8 quotes the text it could not parse.
+ *
+ * @example
+ * jsonFailure(new SyntaxError('Unexpected token … "ann@x.com" is not valid JSON')); // 'not valid JSON'
+ */
+export function jsonFailure(err: unknown): string {
+  return err instanceof SyntaxError ? 'not valid JSON' : String((err as Error)?.name ?? 'unreadable');
+}
+
+/**
  * The import id of one object version: `<workspace>.<24 hex>`. The workspace is part of the id so
  * that `status <importId>` can find the job without a cross-tenant index.
  *

@@ -33,9 +33,15 @@ export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 /** Minutes between two sweeper runs (an EventBridge schedule in AWS). */
 export const SWEEP_INTERVAL_MINUTES = 5;
 
-/** Prefix of the S3 keys that start an import: `incoming/<workspace>/<channel>/<key>/<name>.csv`. */
+/**
+ * Prefix of the S3 keys that start an import: `incoming/<workspace>/<channel>/<key>/<name>.csv`. The bucket
+ * notification filters on this prefix only: every object under it starts an import or a rejection
+ * (RULES §1). A suffix filter would be matched case-sensitively by S3 (`LIST.CSV` would start nothing) and
+ * would silently drop `members.xlsx`, which must be rejected with a report instead.
+ */
 export const INCOMING_PREFIX = 'incoming/';
-export const INCOMING_SUFFIX = '.csv';
+/** The file name extension of an import, in any letter case (`LIST.CSV` is a CSV). */
+export const CSV_EXTENSION = '.csv';
 /** Prefix of the report objects: `reports/<workspace>/<importId>/`. */
 export const REPORTS_PREFIX = 'reports/';
 /** Prefix of the per-batch part files: `parts/<workspace>/<importId>/`. */
@@ -105,6 +111,11 @@ export interface Resources {
   readonly topics: {
     readonly notifications: { readonly name: string };
     readonly feedback: { readonly name: string };
+    /**
+     * The operators' topic: CloudWatch alarms, and the rejections no registered workspace can be told about
+     * (a key without a valid workspace segment, an unknown workspace). Never a tenant's topic.
+     */
+    readonly alarms: { readonly name: string };
   };
   readonly tables: { readonly contacts: TableDefinition; readonly imports: TableDefinition };
 }
@@ -181,6 +192,7 @@ export function resourcesFor(stage: string, prefix = 'contact-import', suffix = 
     topics: {
       notifications: { name: `${base}-notifications` },
       feedback: { name: `${base}-ses-feedback` },
+      alarms: { name: `${base}-alarms` },
     },
     tables: {
       contacts: {

@@ -22,11 +22,14 @@ export interface ImportFile {
  * @example
  * generatedImport('line', 1000, 7).key; // 'incoming/bench/line/phone/first-7.csv'
  */
+/** The workspace the benchmarks import into; it is registered when the emulator is provisioned. */
+export const BENCH_WORKSPACE = 'bench';
+
 export function generatedImport(
   channel: Channel,
   rows: number,
   seed: number,
-  workspace = 'bench',
+  workspace = BENCH_WORKSPACE,
 ): ImportFile {
   const file = generateCsv({ channel, rows, seed });
   return { key: `incoming/${workspace}/${channel}/${file.key}/first-${seed}.csv`, csv: file.text, rows };

@@ -11,12 +11,14 @@ import { type Provisioned, provision } from '../../infra/local/provision.js';
 import { type Runner, type SqsFunction, startRunner } from '../../infra/local/runner.js';
 import { type Clients, createClients, destroyClients } from '../../shared/adapters/clients.js';
 import { DynamoImportLedger } from '../../shared/adapters/import-ledger.js';
+import { DynamoWorkspaceStore } from '../../shared/adapters/workspace-store.js';
 import type { AppConfig } from '../../shared/config.js';
 import { loadConfig } from '../../shared/config.js';
 import { importIdFor } from '../../shared/ids.js';
 import type { ImportJob } from '../../shared/pipeline/ports.js';
 import type { FunctionName } from '../../shared/resources.js';
 import type { AttributeMap } from './capacity.js';
+import { BENCH_WORKSPACE } from './files.js';
 
 /** Wall time the handlers spent, per function: what Lambda would bill as duration. */
 export type HandlerTimes = Partial<Record<FunctionName, { invocations: number; seconds: number }>>;
@@ -60,10 +62,18 @@ export class LocalEnvironment {
     return new LocalEnvironment(emulator, createClients(config.aws), config);
   }
 
-  /** Forgets everything in the emulator and provisions the resources again. */
+  /**
+   * Forgets everything in the emulator and provisions the resources again, with the benchmarks' workspace
+   * registered (an unknown workspace imports nothing, RULES §1).
+   */
   async provision(): Promise<Provisioned> {
     await resetEmulator(this.emulator.endpoint);
-    return provision(this.clients, this.config.resources);
+    const provisioned = await provision(this.clients, this.config.resources);
+    await new DynamoWorkspaceStore(this.clients.dynamodb, provisioned.tables.contacts).putSettings(
+      BENCH_WORKSPACE,
+      {},
+    );
+    return provisioned;
   }
 
   /** A freshly provisioned emulator with a runner consuming every queue with the real handlers. */

@@ -12,6 +12,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from
 import { createClients, destroyClients } from '../../shared/adapters/clients.js';
 import { DynamoImportLedger } from '../../shared/adapters/import-ledger.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
+import { SnsNotifier } from '../../shared/adapters/sns-notifier.js';
 import { SqsSender } from '../../shared/adapters/sqs-sender.js';
 import { DynamoWorkspaceStore } from '../../shared/adapters/workspace-store.js';
 import { aggregateSender } from '../../shared/pipeline/aggregate/enqueue.js';
@@ -80,6 +81,7 @@ export async function measureQueues(env: LocalEnvironment, file: ImportFile): Pr
         batches: new SqsSender(clients.sqs, queues.batches.url),
         continuations: new SqsSender(clients.sqs, queues.uploads.url),
         sendAggregate: aggregateSender(new SqsSender(clients.sqs, queues.aggregate.url)),
+        operators: new SnsNotifier(clients.sns, provisioned.topics.alarms),
         remainingTimeMs: () => 900_000,
         logger: silent,
         limits: env.config.limits,

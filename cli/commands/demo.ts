@@ -13,7 +13,7 @@ import { loadConfig } from '../../shared/config.js';
 import { REPORT_COLUMNS } from '../../shared/domain/channels.js';
 import type { Channel, KeyName } from '../../shared/domain/model.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
-import { DEMO_FIELDS, DEMO_IMPORTS, DEMO_WORKSPACE, EXAMPLES_DIR } from '../demo-plan.js';
+import { DEMO_FIELDS, DEMO_IMPORTS, DEMO_SETTINGS, DEMO_WORKSPACE, EXAMPLES_DIR } from '../demo-plan.js';
 import { displayPath, summaryLines, summaryTable } from '../format.js';
 import { type CliIO, println } from '../io.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
@@ -139,6 +139,11 @@ export async function demo(ctx: CommandContext): Promise<number> {
   );
   try {
     println(io.stdout, `local stack up at ${stack.endpoint} (moto_server pid ${stack.emulator.pid})`);
+    await workspaceStore(target).putSettings(DEMO_WORKSPACE, DEMO_SETTINGS);
+    println(
+      io.stdout,
+      `$ npm run cli -- workspace set -w ${DEMO_WORKSPACE} --region ${DEMO_SETTINGS.region} --timezone ${DEMO_SETTINGS.timeZone}`,
+    );
     for (const field of DEMO_FIELDS) {
       await workspaceStore(target).defineField(DEMO_WORKSPACE, field);
       println(

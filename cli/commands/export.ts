@@ -14,7 +14,7 @@ import { UsageError } from '../errors.js';
 import { type CsvLayout, contactJson, csvLayout } from '../export-format.js';
 import { type OutputStream, println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
-import { contactStore, workspaceStore } from '../stores.js';
+import { contactStore, registeredSettings, workspaceStore } from '../stores.js';
 import { type Target, withTarget } from '../target.js';
 import { parseChannel, parseKey, parseWorkspace } from '../validate.js';
 
@@ -78,7 +78,7 @@ export async function writeCsvExport(
   const contacts = contactStore(target);
   const workspaces = workspaceStore(target);
   const [settings, fields] = await Promise.all([
-    workspaces.getSettings(workspace),
+    registeredSettings(workspaces, workspace),
     workspaces.listFields(workspace),
   ]);
   const layout = csvLayout(channel, key, fields, settings.timeZone);
@@ -111,6 +111,7 @@ export async function exportContacts(ctx: CommandContext, options: ExportOptions
   const key = parseKey(channel, options.key ?? DEFAULT_EXPORT_KEY[channel]);
 
   return withTarget(ctx, async (target) => {
+    await registeredSettings(workspaceStore(target), workspace);
     if (options.format === 'jsonl') {
       let count = 0;
       for await (const page of liveContacts(contactStore(target).list(workspace))) {

@@ -13,7 +13,7 @@ import { ImportNotFoundError, StackUnavailableError, UsageError } from '../error
 import { displayPath, jobLine, summaryLines } from '../format.js';
 import { type CliIO, println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
-import { importLedger, objectStore } from '../stores.js';
+import { importLedger, objectStore, registeredSettings, workspaceStore } from '../stores.js';
 import { type Target, withTarget } from '../target.js';
 import {
   checkCsvFile,
@@ -140,9 +140,11 @@ export async function submit(ctx: CommandContext, file: string, options: SubmitO
   const { io } = ctx;
   const timeout = parseTimeout(options.timeout);
   parseKey(parseChannel(options.channel), options.key);
-  parseWorkspace(options.workspace);
+  const workspace = parseWorkspace(options.workspace);
   checkCsvFile(resolve(io.cwd, file));
   return withTarget(ctx, async (target) => {
+    // The splitter would only tell the operators: say it here, before uploading (RULES §1).
+    await registeredSettings(workspaceStore(target), workspace);
     const submitted = await uploadImport(target, io.cwd, file, options);
     const uri = `s3://${submitted.bucket}/${submitted.objectKey}`;
     if (!options.wait && !options.json) {

@@ -14,7 +14,7 @@ import {
 import { UsageError } from '../errors.js';
 import { println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
-import { healthStore, notifier, workspaceStore } from '../stores.js';
+import { healthStore, notifier, registeredSettings, workspaceStore } from '../stores.js';
 import { withTarget } from '../target.js';
 import { parseChannel, parseFieldType, parseList, parseWorkspace } from '../validate.js';
 
@@ -94,7 +94,11 @@ export interface FieldOptions {
 export async function defineField(ctx: CommandContext, options: FieldOptions): Promise<number> {
   const workspace = parseWorkspace(options.workspace);
   const field = parseFieldDefinition(options);
-  await withTarget(ctx, (target) => workspaceStore(target).defineField(workspace, field));
+  await withTarget(ctx, async (target) => {
+    const workspaces = workspaceStore(target);
+    await registeredSettings(workspaces, workspace);
+    await workspaces.defineField(workspace, field);
+  });
   const detail = field.options ? ` (${field.options.join(', ')})` : '';
   println(
     ctx.io.stdout,
@@ -109,7 +113,11 @@ export async function listFields(
   options: { workspace: string; json?: boolean },
 ): Promise<number> {
   const workspace = parseWorkspace(options.workspace);
-  const fields = await withTarget(ctx, (target) => workspaceStore(target).listFields(workspace));
+  const fields = await withTarget(ctx, async (target) => {
+    const workspaces = workspaceStore(target);
+    await registeredSettings(workspaces, workspace);
+    return workspaces.listFields(workspace);
+  });
   if (options.json) println(ctx.io.stdout, JSON.stringify(fields, null, 2));
   else if (fields.length === 0) println(ctx.io.stdout, `workspace ${workspace} has no custom fields`);
   else
@@ -184,7 +192,7 @@ export async function showWorkspace(
   await withTarget(ctx, async (target) => {
     const workspaces = workspaceStore(target);
     const [settings, fields, health] = await Promise.all([
-      workspaces.getSettings(workspace),
+      registeredSettings(workspaces, workspace),
       workspaces.listFields(workspace),
       workspaceHealth(workspace, { health: healthStore(target), workspaces }),
     ]);

@@ -8,14 +8,21 @@ import { createClients } from '../../shared/adapters/clients.js';
 import { DynamoImportLedger } from '../../shared/adapters/import-ledger.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
+import { SnsNotifier } from '../../shared/adapters/sns-notifier.js';
 import { SqsSender } from '../../shared/adapters/sqs-sender.js';
 import { DynamoWorkspaceStore } from '../../shared/adapters/workspace-store.js';
-import { loadConfig, requireQueueUrl } from '../../shared/config.js';
+import { ConfigurationError, loadConfig, requireQueueUrl } from '../../shared/config.js';
+import { describeText } from '../../shared/ids.js';
 import { aggregateSender } from '../../shared/pipeline/aggregate/enqueue.js';
 import { isContinuation } from '../../shared/pipeline/split/messages.js';
 import { type SplitDeps, type SplitRequest, splitFile } from '../../shared/pipeline/split/split-file.js';
 
 const config = loadConfig();
+if (!config.alarmsTopicArn) {
+  throw new ConfigurationError(
+    'TOPIC_ARN_ALARMS is not set: the splitter tells the operators about unattributable uploads',
+  );
+}
 const clients = createClients(config.aws);
 const logger = createLogger('splitter');
 const bucket = config.resources.bucket.name;
@@ -26,6 +33,7 @@ const deps: Omit<SplitDeps, 'remainingTimeMs'> = {
   batches: new SqsSender(clients.sqs, requireQueueUrl(config, 'batches')),
   continuations: new SqsSender(clients.sqs, requireQueueUrl(config, 'uploads')),
   sendAggregate: aggregateSender(new SqsSender(clients.sqs, requireQueueUrl(config, 'aggregate'))),
+  operators: new SnsNotifier(clients.sns, config.alarmsTopicArn),
   logger,
   limits: config.limits,
 };
@@ -34,7 +42,7 @@ const processor = new BatchProcessor(EventType.SQS);
 export class UnrecognisedUploadMessageError extends Error {
   constructor(body: string) {
     super(
-      `The uploads queue message is neither an S3 notification nor a split continuation: ${body.slice(0, 200)}`,
+      `The uploads queue message is neither an S3 notification nor a split continuation: ${describeText(body)}`,
     );
     this.name = 'UnrecognisedUploadMessageError';
   }

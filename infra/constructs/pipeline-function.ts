@@ -44,6 +44,8 @@ export interface PipelineEnvironment {
   readonly queueUrls: Readonly<Record<QueueId, string>>;
   /** The topic that receives one notification per import. */
   readonly notificationsTopicArn: string;
+  /** The operators' topic (`TOPIC_ARN_ALARMS`): unattributable rejections. */
+  readonly alarmsTopicArn: string;
   /** Lifetime of the presigned report URL. */
   readonly reportUrlExpirySeconds: number;
   /** A job without progress this long is finished by the sweeper. */
@@ -66,6 +68,7 @@ export function environmentVariables(env: PipelineEnvironment): Record<string, s
     BUCKET_SUFFIX: env.bucketSuffix,
     ...Object.fromEntries(queues),
     TOPIC_ARN_NOTIFICATIONS: env.notificationsTopicArn,
+    TOPIC_ARN_ALARMS: env.alarmsTopicArn,
     REPORT_URL_EXPIRY_SECONDS: String(env.reportUrlExpirySeconds),
     STALL_MINUTES: String(env.stallMinutes),
   };

@@ -12,13 +12,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { INCOMING_PREFIX, INCOMING_SUFFIX, PARTS_PREFIX, REPORTS_PREFIX } from '../../shared/resources.js';
+import { INCOMING_PREFIX, PARTS_PREFIX, REPORTS_PREFIX } from '../../shared/resources.js';
 import { InvalidPropsError } from '../errors.js';
 
 export interface UploadBucketProps {
   /** The bucket's name (`resources.bucket.name`). */
   readonly bucketName: string;
-  /** Receives an event for every object created under `incoming/` whose key ends in `.csv`. */
+  /** Receives an event for every object created under `incoming/`, whatever its name ends in. */
   readonly uploadsQueue: sqs.Queue;
   /**
    * Days a report (`reports/`) is kept.
@@ -129,10 +129,7 @@ export class UploadBucket extends Construct {
           queue: props.uploadsQueue.queueArn,
           filter: {
             s3Key: {
-              rules: [
-                { name: 'prefix', value: INCOMING_PREFIX },
-                { name: 'suffix', value: INCOMING_SUFFIX },
-              ],
+              rules: [{ name: 'prefix', value: INCOMING_PREFIX }],
             },
           },
         },

@@ -19,7 +19,6 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type QueueAttributeName 
 import type { Clients } from '../../shared/adapters/clients.js';
 import {
   INCOMING_PREFIX,
-  INCOMING_SUFFIX,
   type QueueDefinition,
   type QueueId,
   type Resources,
@@ -36,7 +35,7 @@ export interface ProvisionedQueue {
 export interface Provisioned {
   readonly bucket: string;
   readonly queues: Record<QueueId, ProvisionedQueue>;
-  readonly topics: { readonly notifications: string; readonly feedback: string };
+  readonly topics: { readonly notifications: string; readonly feedback: string; readonly alarms: string };
   readonly tables: { readonly contacts: string; readonly imports: string };
 }
 
@@ -125,7 +124,7 @@ async function provisionTable(clients: Clients, def: TableDefinition): Promise<v
 }
 
 /**
- * Provisions the bucket (versioned, `incoming/**.csv` notifications to the uploads queue), the queues
+ * Provisions the bucket (versioned, notifications of every object under `incoming/` to the uploads queue), the queues
  * with their dead-letter queues, the topics and the tables.
  *
  * @example
@@ -153,15 +152,12 @@ export async function provision(clients: Clients, resources: Resources): Promise
       NotificationConfiguration: {
         QueueConfigurations: [
           {
-            Id: 'incoming-csv',
+            Id: 'incoming',
             QueueArn: queues.uploads.arn,
             Events: ['s3:ObjectCreated:*'],
             Filter: {
               Key: {
-                FilterRules: [
-                  { Name: 'prefix', Value: INCOMING_PREFIX },
-                  { Name: 'suffix', Value: INCOMING_SUFFIX },
-                ],
+                FilterRules: [{ Name: 'prefix', Value: INCOMING_PREFIX }],
               },
             },
           },
@@ -170,11 +166,14 @@ export async function provision(clients: Clients, resources: Resources): Promise
     }),
   );
 
-  const [notifications, feedback] = await Promise.all([
+  const [notifications, feedback, alarms] = await Promise.all([
     clients.sns.send(new CreateTopicCommand({ Name: resources.topics.notifications.name })),
     clients.sns.send(new CreateTopicCommand({ Name: resources.topics.feedback.name })),
+    clients.sns.send(new CreateTopicCommand({ Name: resources.topics.alarms.name })),
   ]);
-  if (!notifications.TopicArn || !feedback.TopicArn) throw new Error('CreateTopic returned no ARN');
+  if (!notifications.TopicArn || !feedback.TopicArn || !alarms.TopicArn) {
+    throw new Error('CreateTopic returned no ARN');
+  }
   await clients.sns.send(
     new SubscribeCommand({
       TopicArn: feedback.TopicArn,
@@ -192,7 +191,7 @@ export async function provision(clients: Clients, resources: Resources): Promise
   return {
     bucket,
     queues,
-    topics: { notifications: notifications.TopicArn, feedback: feedback.TopicArn },
+    topics: { notifications: notifications.TopicArn, feedback: feedback.TopicArn, alarms: alarms.TopicArn },
     tables: { contacts: resources.tables.contacts.name, imports: resources.tables.imports.name },
   };
 }

@@ -157,6 +157,7 @@ function exportEnvironment(endpoint: string, region: string, provisioned: Provis
     process.env[queueUrlVariable(id)] = provisioned.queues[id].url;
   }
   process.env.TOPIC_ARN_NOTIFICATIONS = provisioned.topics.notifications;
+  process.env.TOPIC_ARN_ALARMS = provisioned.topics.alarms;
 }
 
 /** The handler of a function, or undefined when its module does not exist (yet) in this checkout. */

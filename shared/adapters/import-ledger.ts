@@ -105,13 +105,14 @@ export class DynamoImportLedger implements ImportLedger {
   async describeFile(
     workspace: string,
     importId: string,
-    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns'>,
+    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns' | 'headerCleanups'>,
   ): Promise<void> {
     const x = this.progress()
       .set('encoding', file.encoding)
       .set('delimiter', file.delimiter)
       .set('header', file.header)
-      .set('skippedColumns', file.skippedColumns);
+      .set('skippedColumns', file.skippedColumns)
+      .set('headerCleanups', file.headerCleanups ?? []);
     await this.updateJob(workspace, importId, x);
   }
 

@@ -6,15 +6,22 @@ import { Logger } from '@aws-lambda-powertools/logger';
 
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-])[A-Za-z0-9.-]*\.([A-Za-z]{2,})/g;
 /**
- * E.164 numbers (`+886912345678`) and bare national numbers of 8–15 digits (`0912345678`). Runs of digits
- * inside identifiers (hex ids, ISO dates) are left alone: they touch a letter, dot, colon or dash.
+ * Phone numbers as people write them: E.164 (`+886912345678`), bare national numbers (`0912345678`) and
+ * either with spaces, hyphens or parentheses between digit groups (`0912-345-678`, `+886 912 345 678`,
+ * `(02) 2345-6789`). A candidate counts when it holds 8 to 15 digits. Runs of digits inside identifiers
+ * (hex ids, ISO timestamps) are left alone: they touch a letter, dot, colon or another digit group.
  */
-const PHONE = /(?<![\w.:-])\+?\d{8,15}(?![\w.:-])/g;
+const PHONE = /(?<![\w.:+-])(?:\+|\(\+?)?\d(?:[ ()-]{0,2}\d)+(?![\w.:-])/g;
+const DIGITS = /\d/g;
+/** A date (`2030-01-01`) has 8 digits and hyphens too: it is not a phone. */
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Keeps the `+`, the first two digits and the last two: `+886912345678` → `+88********78`. */
-function maskPhone(phone: string): string {
-  const head = phone.startsWith('+') ? 3 : 2;
-  return `${phone.slice(0, head)}${'*'.repeat(phone.length - head - 2)}${phone.slice(-2)}`;
+/** Keeps the `+`, the first two digits and the last two: `+886 912 345 678` → `+88********78`. */
+function maskPhone(candidate: string): string {
+  const digits = candidate.match(DIGITS)?.join('') ?? '';
+  if (digits.length < 8 || digits.length > 15 || DATE.test(candidate)) return candidate;
+  const plus = candidate.includes('+') ? '+' : '';
+  return `${plus}${digits.slice(0, 2)}${'*'.repeat(digits.length - 4)}${digits.slice(-2)}`;
 }
 
 /**

@@ -98,6 +98,16 @@ function checkField(field: CustomFieldDefinition): CustomFieldDefinition {
   return { name: field.name, type: field.type, ...(field.options ? { options: [...field.options] } : {}) };
 }
 
+const REGISTERED_AT = 'registeredAt';
+
+/**
+ * A workspace is registered once `workspace set` wrote its settings. A flag alone does not register it (an
+ * SES event may carry any tag); settings written before registration existed hold a region or time zone.
+ */
+function isRegistered(item: Item | undefined): item is Item {
+  return item !== undefined && (REGISTERED_AT in item || 'region' in item || 'timeZone' in item);
+}
+
 function settingsOf(workspace: string, item: Item | undefined): WorkspaceSettings {
   const flags: WorkspaceFlags = {};
   for (const name of FLAG_NAMES) {
@@ -133,7 +143,15 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
     return settingsOf(workspace, await this.table.get({ pk: metaPk(workspace), sk: SETTINGS }));
   }
 
-  /** Changes the region and/or time zone after checking them; flags and fields stay as they are. */
+  async findSettings(workspace: string): Promise<WorkspaceSettings | undefined> {
+    const item = await this.table.get({ pk: metaPk(workspace), sk: SETTINGS });
+    return isRegistered(item) ? settingsOf(workspace, item) : undefined;
+  }
+
+  /**
+   * Registers the workspace (`registeredAt`, kept from the first time) and changes the region and/or time
+   * zone after checking them; flags and fields stay as they are.
+   */
   async putSettings(
     workspace: string,
     settings: Partial<Pick<WorkspaceSettings, 'region' | 'timeZone'>>,
@@ -141,7 +159,7 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
     const x = new Expression();
     if (settings.region !== undefined) x.set('region', checkRegion(settings.region));
     if (settings.timeZone !== undefined) x.set('timeZone', checkTimeZone(settings.timeZone));
-    if (settings.region === undefined && settings.timeZone === undefined) return this.getSettings(workspace);
+    x.setTo(REGISTERED_AT, `if_not_exists(${x.name(REGISTERED_AT)}, ${x.value(new Date().toISOString())})`);
     const item = await this.table.update({
       Key: { pk: metaPk(workspace), sk: SETTINGS },
       ReturnValues: 'ALL_NEW',

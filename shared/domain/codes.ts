@@ -135,6 +135,13 @@ const DEFINITIONS = {
     ({ column, bytes, max }) =>
       `The cell in column "${column}" is ${bytes} bytes; cells may hold at most ${max} bytes: shorten it.`,
   ),
+  INVALID_CHARACTER: define<{ column: string; codePoint: string; position: number }>(
+    'error',
+    'A cell holds NUL or another control character (tab, CR and LF inside a quoted cell aside).',
+    ({ column, codePoint, position }) =>
+      `The cell in column "${column}" holds an invisible control character (${codePoint}) at character ` +
+      `${position}: delete it (it often comes from a copy from another system) and upload the file again.`,
+  ),
   MALFORMED_ROW: define<{ detail: string }>(
     'error',
     'The CSV record could not be read (unclosed quote, more cells than the header).',
@@ -244,6 +251,13 @@ const DEFINITIONS = {
     ({ key, reason }) =>
       `The object key ${quote(key)} is not valid: ${reason}. Upload to incoming/<workspace>/<channel>/<key>/<file>.csv.`,
   ),
+  UNKNOWN_WORKSPACE: define<{ workspace: string }>(
+    'rejection',
+    'The workspace is not registered (`workspace set`): nothing is created; only the operators are told.',
+    ({ workspace }) =>
+      `Workspace ${quote(workspace)} is not registered: check the workspace segment of the key for a typo, ` +
+      `or register it first (npm run cli -- workspace set -w ${workspace} --region <region>).`,
+  ),
   UNKNOWN_CHANNEL: define<{ channel: string; allowed: readonly string[] }>(
     'rejection',
     'The channel segment of the key is not `line`, `edm` or `whatsapp`.',
@@ -270,11 +284,22 @@ const DEFINITIONS = {
     'The file has zero bytes.',
     () => 'The file is empty: upload a CSV with a header row and at least one data row.',
   ),
-  UNDECODABLE_BYTES: define<{ offset: number; encoding: string }>(
+  UNDECODABLE_BYTES: define<{ offset: number; encoding: string; truncated?: boolean }>(
     'rejection',
-    'Bytes that no supported encoding decodes.',
-    ({ offset, encoding }) =>
-      `The file cannot be decoded as ${encoding} at byte ${offset}: save it as CSV UTF-8 and upload it again.`,
+    'Bytes that no supported encoding decodes, or a file that ends in the middle of a character.',
+    ({ offset, encoding, truncated }) =>
+      truncated
+        ? `The file ends in the middle of a ${encoding} character at byte ${offset}: the upload was probably ` +
+          'cut short; upload the whole file again (saved as CSV UTF-8).'
+        : `The file cannot be decoded as ${encoding} at byte ${offset}: save it as CSV UTF-8 and upload it again.`,
+  ),
+  ENCODING_UNCERTAIN: define<{ candidates: readonly string[] }>(
+    'rejection',
+    'The bytes read as valid text in several encodings and nothing settles which one is right.',
+    ({ candidates }) =>
+      `The file's encoding cannot be told for certain: it reads as ${candidates.join(' or as ')}, with different ` +
+      'text. Save it as UTF-8 and upload it again (Excel: File › Save As › "CSV UTF-8 (Comma delimited)"; ' +
+      'Numbers or Google Sheets export CSV as UTF-8).',
   ),
   MISSING_HEADER: define(
     'rejection',

@@ -13,6 +13,7 @@ import {
 } from './channels.js';
 import { type CodedIssue, issue } from './codes.js';
 import type { Channel, CustomFieldDefinition, KeyName } from './model.js';
+import { codePointName, trimInvisible } from './normalise/text.js';
 
 /** A column of the file bound to a field: a system field of the channel or a workspace custom field. */
 export type ColumnBinding =
@@ -31,6 +32,16 @@ export interface SkippedColumn {
   readonly suggestion?: string;
 }
 
+/** A header name that had invisible characters around it, removed before matching (the summary lists it). */
+export interface HeaderCleanup {
+  /** The column's position, 1 for the first. */
+  readonly column: number;
+  /** The name as matched. */
+  readonly name: string;
+  /** The characters removed, as code points (`U+200B`), spaces and tabs left out. */
+  readonly removed: readonly string[];
+}
+
 /** The header of one file, read once and used for every row. */
 export interface HeaderMapping {
   readonly channel: Channel;
@@ -42,18 +53,30 @@ export interface HeaderMapping {
   /** The bound columns, in file order. */
   readonly columns: readonly ColumnBinding[];
   readonly skipped: readonly SkippedColumn[];
-  /**
-   * The file is an import report (`failures.csv` / `warnings.csv`) uploaded again: it has the report columns,
-   * so its cells carry the report's formula-injection guard, which the row validator takes off.
-   */
-  readonly isReport: boolean;
+  /** Header names that invisible characters (ZWSP, NBSP, U+3000, BOM…) surrounded. */
+  readonly cleanups: readonly HeaderCleanup[];
 }
 
-const TRIM = /^[\s\uFEFF]+|[\s\uFEFF]+$/g;
-
-/** A header cell as matched: surrounding whitespace and byte order marks removed. */
+/** A header cell as matched: surrounding whitespace, byte order marks and zero-width characters removed. */
 export function cleanHeaderName(raw: string): string {
-  return raw.replace(TRIM, '');
+  return trimInvisible(raw);
+}
+
+/** Plain spaces and tabs: trimming them is ordinary and not worth a line in the summary. */
+const ORDINARY = new Set([' ', '\t', '\r', '\n']);
+
+function cleanupsOf(header: readonly string[], names: readonly string[]): HeaderCleanup[] {
+  const cleanups: HeaderCleanup[] = [];
+  header.forEach((raw, index) => {
+    const name = names[index] as string;
+    if (raw === name || name === '') return;
+    const at = raw.indexOf(name);
+    const removed = [...raw.slice(0, at), ...raw.slice(at + name.length)]
+      .filter((char) => !ORDINARY.has(char))
+      .map(codePointName);
+    if (removed.length > 0) cleanups.push({ column: index + 1, name, removed: [...new Set(removed)] });
+  });
+  return cleanups;
 }
 
 /**
@@ -108,7 +131,7 @@ export function mapHeader(
     keyIndex: names.indexOf(keyColumn(channel, key) as string),
     columns,
     skipped,
-    isReport: REPORT_COLUMNS.every((name) => names.includes(name)),
+    cleanups: cleanupsOf(header, names),
   };
 }
 

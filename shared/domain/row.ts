@@ -5,6 +5,7 @@
  */
 import type { FieldId } from './channels.js';
 import { type CodedIssue, issue } from './codes.js';
+import { unguard } from './formula-guard.js';
 import type { ColumnBinding, HeaderMapping } from './header.js';
 import { DEFAULT_LIMITS, type ImportLimits } from './limits.js';
 import {
@@ -23,11 +24,13 @@ import { createDateNormaliser } from './normalise/dates.js';
 import { createPhoneNormaliser, EXCEL_SCIENTIFIC } from './normalise/phone.js';
 import {
   checkCellSize,
+  checkCharacters,
   limitLength,
   matchEnum,
   normaliseEmail,
   normaliseLineUid,
   splitTags,
+  trimInvisible,
 } from './normalise/text.js';
 
 export interface RowValidatorOptions {
@@ -106,7 +109,7 @@ function filler<T>(
 const isIssueResult = (value: unknown): value is CodedIssue =>
   typeof value === 'object' && !Array.isArray(value);
 
-const blank = (cell: string | undefined): boolean => cell === undefined || cell.trim() === '';
+const blank = (cell: string | undefined): boolean => cell === undefined || trimInvisible(cell) === '';
 
 /**
  * Compiles the validator of one file.
@@ -124,7 +127,7 @@ const blank = (cell: string | undefined): boolean => cell === undefined || cell.
  */
 export function createRowValidator(options: RowValidatorOptions): RowValidator {
   const { mapping, settings, now } = options;
-  const { channel, key, names, keyIndex, isReport } = mapping;
+  const { channel, key, names, keyIndex } = mapping;
   const maxCellBytes = (options.limits ?? DEFAULT_LIMITS).maxCellBytes;
   const phones = createPhoneNormaliser(settings.region, options.phoneCacheSize);
   const dates = createDateNormaliser(settings.timeZone, now);
@@ -277,11 +280,12 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
     for (const { index, column, normalise, assign } of bound) {
       const cell = cells[index];
       if (cell === undefined) continue;
-      const value = isReport ? unguard(cell.trim()) : cell.trim();
+      // The guard of our own files (reports, export) comes off; the value inside is trimmed like any cell.
+      const value = trimInvisible(unguard(trimInvisible(cell)));
       if (value === '') continue;
-      const tooLarge = checkCellSize(column, cell, maxCellBytes);
-      if (tooLarge) {
-        problems.push({ index, outcome: 'failed', error: tooLarge });
+      const unreadable = checkCellSize(column, cell, maxCellBytes) ?? checkCharacters(column, value);
+      if (unreadable) {
+        problems.push({ index, outcome: 'failed', error: unreadable });
         continue;
       }
       const normalised = normalise(value, draft.warnings);
@@ -332,15 +336,4 @@ function toRowInput(draft: Draft, rowNumber: number, key: RowInput['key']): RowI
     row.whatsapp = { mobile: draft.whatsappMobile, status: draft.whatsappStatus };
   }
   return row;
-}
-
-/** A report cell that the formula-injection guard prefixed with `'`: `'=SUM(A1)`, `'+886912345678`. */
-const GUARDED = /^'[=+\-@\t\r]/;
-
-/**
- * Takes the report's formula-injection guard off a cell, so a fixed `failures.csv` imports as is: the report
- * writes `'+886912345678` for `+886912345678`, and only reports carry the guard.
- */
-function unguard(value: string): string {
-  return GUARDED.test(value) ? value.slice(1) : value;
 }

@@ -3,6 +3,7 @@
  * dead-batch, sweeper and aggregator all read and write these shapes; change them in one place.
  */
 import type { Channel, Issue, KeyName, Outcome, RowCounts, RowInput } from '../domain/model.js';
+import { describeText, jsonFailure } from '../ids.js';
 import { PARTS_PREFIX, REPORTS_PREFIX } from '../resources.js';
 
 /** One data row in a batch: the original cells as uploaded (for the report) and the validated input. */
@@ -121,9 +122,10 @@ export function emptyCounts(): RowCounts {
 /** Any message of the pipeline's queues. */
 export type QueueMessage = BatchMessage | AggregateMessage;
 
+/** A queue message of the wrong shape. Its message describes the body, never quotes it (cells, addresses). */
 export class MalformedMessageError extends Error {
   constructor(kind: string, reason: string, body: string) {
-    super(`Not a ${kind} message (${reason}): ${body.slice(0, 200)}`);
+    super(`Not a ${kind} message (${reason}): ${describeText(body)}`);
     this.name = 'MalformedMessageError';
   }
 }
@@ -143,7 +145,7 @@ export function parseMessage<K extends QueueMessage['kind']>(
   try {
     value = JSON.parse(body) as typeof value;
   } catch (err) {
-    throw new MalformedMessageError(kind, (err as Error).message, body);
+    throw new MalformedMessageError(kind, jsonFailure(err), body);
   }
   if (value === null || typeof value !== 'object')
     throw new MalformedMessageError(kind, 'not an object', body);

@@ -1,3 +1,4 @@
+import type { HeaderCleanup } from '../domain/header.js';
 /**
  * The ports the use cases depend on. `shared/adapters/` implements them over DynamoDB; tests may pass
  * in-memory fakes only for shaping inputs, never to prove DynamoDB behaviour.
@@ -48,6 +49,8 @@ export interface ImportJob {
   /** The header as uploaded (trimmed of BOM only): the report repeats it. */
   readonly header?: readonly string[];
   readonly skippedColumns?: readonly SkippedColumn[];
+  /** Header names whose invisible characters were removed before matching (RULES §2). */
+  readonly headerCleanups?: readonly HeaderCleanup[];
   /** Why the whole file was rejected. */
   readonly rejection?: Issue;
   /** Set when the splitter has sent every batch. */
@@ -79,7 +82,7 @@ export interface ImportLedger {
   describeFile(
     workspace: string,
     importId: string,
-    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns'>,
+    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns' | 'headerCleanups'>,
   ): Promise<void>;
   /** Marks the job rejected with its reason; no batch will follow. */
   reject(workspace: string, importId: string, reason: Issue): Promise<void>;
@@ -160,6 +163,12 @@ export interface ContactStore {
 export interface WorkspaceStore {
   /** Settings with defaults (region TW, time zone Asia/Taipei, no flags) when none are stored. */
   getSettings(workspace: string): Promise<WorkspaceSettings>;
+  /**
+   * The settings of a registered workspace, or undefined when it was never registered (RULES §1: an
+   * unknown workspace imports nothing).
+   */
+  findSettings(workspace: string): Promise<WorkspaceSettings | undefined>;
+  /** Registers the workspace when it is not yet, and changes the settings given. */
   putSettings(
     workspace: string,
     settings: Partial<Pick<WorkspaceSettings, 'region' | 'timeZone'>>,
@@ -190,7 +199,8 @@ export class IdentityTakenError extends Error {
     /** The contact that holds it. */
     readonly owner: string,
   ) {
-    super(`${identity.type} "${identity.value}" already belongs to contact ${owner}`);
+    // The value is a row's cell (an address, a number): it stays on the error, out of its message and logs.
+    super(`The ${identity.type} of the row already belongs to contact ${owner}`);
     this.name = 'IdentityTakenError';
   }
 }

@@ -6,6 +6,7 @@
  */
 import { issue } from '../domain/codes.js';
 import { OUTCOMES } from '../domain/model.js';
+import { jsonFailure } from '../ids.js';
 import type { PipelineLogger } from './aggregate/aggregate.js';
 import { enqueueAggregationIfComplete, type SendAggregate } from './aggregate/enqueue.js';
 import { formatPart } from './aggregate/part-file.js';
@@ -51,7 +52,7 @@ export function parseManifest(key: string, text: string): ManifestEntry[] {
   try {
     entries = JSON.parse(text);
   } catch (err) {
-    throw new ManifestError(key, (err as Error).message);
+    throw new ManifestError(key, jsonFailure(err));
   }
   if (!Array.isArray(entries)) throw new ManifestError(key, 'it is not a list of batches');
   for (const entry of entries as ManifestEntry[]) {

@@ -23,6 +23,7 @@ const ENVIRONMENT: PipelineEnvironment = {
     feedback: 'https://sqs/feedback',
   },
   notificationsTopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:contact-import-dev-notifications',
+  alarmsTopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:contact-import-dev-alarms',
   reportUrlExpirySeconds: 3600,
   stallMinutes: 15,
 };

@@ -29,6 +29,7 @@ const ENVIRONMENT: PipelineEnvironment = {
     feedback: 'https://sqs/ses-feedback',
   },
   notificationsTopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:contact-import-test-notifications',
+  alarmsTopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:contact-import-test-alarms',
   reportUrlExpirySeconds: 3600,
   stallMinutes: 30,
 };

@@ -261,7 +261,7 @@ describe('Stack: contact import pipeline', () => {
       });
     });
 
-    it('sends every object created under incoming/ ending in .csv to the uploads queue, once S3 may', () => {
+    it('sends every object created under incoming/ to the uploads queue, whatever its suffix (RULES §1), once S3 may', () => {
       const bucket = template.findResources('AWS::S3::Bucket')[bucketId];
       expect(bucket?.Properties.NotificationConfiguration).toEqual({
         QueueConfigurations: [
@@ -269,10 +269,8 @@ describe('Stack: contact import pipeline', () => {
             Event: 's3:ObjectCreated:*',
             Filter: {
               S3Key: {
-                Rules: [
-                  { Name: 'prefix', Value: 'incoming/' },
-                  { Name: 'suffix', Value: '.csv' },
-                ],
+                // No suffix rule: S3 matches suffixes case-sensitively (LIST.CSV) and members.xlsx must be rejected.
+                Rules: [{ Name: 'prefix', Value: 'incoming/' }],
               },
             },
             Queue: { 'Fn::GetAtt': [logicalIdOf(stack.queues.uploads.queue), 'Arn'] },

@@ -18,7 +18,7 @@ async function receiveAll(queueUrl: string, atLeast: number) {
 }
 
 describe('Emulator: provisioning', () => {
-  it('notifies the uploads queue of a CSV under incoming/ and of nothing else', async () => {
+  it('notifies the uploads queue of every object under incoming/, whatever its suffix, and of nothing else', async () => {
     // Prepare
     const { bucket, queues } = env.provisioned;
 
@@ -32,12 +32,12 @@ describe('Emulator: provisioning', () => {
     );
 
     // Assess
-    const bodies = await receiveAll(queues.uploads.url, 2);
+    const bodies = await receiveAll(queues.uploads.url, 3);
     const keys = bodies
       .map((b) => JSON.parse(b) as { Records?: { s3: { object: { key: string } } }[] })
       .flatMap((b) => b.Records ?? [])
       .map((r) => decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')));
-    expect(keys).toEqual(['incoming/acme/line/phone/a file.csv']);
+    expect(keys.sort()).toEqual(['incoming/acme/line/phone/a file.csv', 'incoming/acme/line/phone/a.txt']);
   });
 
   it('gives each queue a dead-letter queue with redrive after 5 receives', async () => {

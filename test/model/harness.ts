@@ -129,6 +129,7 @@ async function splitAll(
     batches,
     continuations,
     sendAggregate: async () => undefined,
+    operators: { publish: async () => undefined },
     remainingTimeMs: () => {
       budget--;
       return scenario.delivery.recordsPerInvocation !== undefined && budget <= 0 ? 0 : 900_000;

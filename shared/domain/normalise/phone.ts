@@ -109,12 +109,14 @@ function parseNational(written: string, country: CountryCode, shortcut: RegionSh
     return { failure: !international && validE164(`+${digits}`) ? 'plus-lost' : 'invalid' };
   }
   // The leading zero was lost when the digits are a complete national number that the region writes with
-  // a 0 in front. Only unambiguous when the same digits are not also a valid international number.
+  // a 0 in front — in the digits of its national format, since some regions open it with a parenthesis
+  // (Indonesia: `(021) 8350123`). Only unambiguous when the same digits are not also a valid international
+  // number.
   const lostZero =
     !international &&
     !digits.startsWith('0') &&
     phone.nationalNumber === digits &&
-    phone.formatNational().startsWith('0');
+    phone.formatNational().replace(NON_DIGITS, '').startsWith('0');
   if (lostZero && validE164(`+${digits}`)) return { failure: 'invalid' };
   return { e164: phone.number, recovered: lostZero };
 }

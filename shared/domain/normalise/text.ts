@@ -5,6 +5,58 @@
 import { z } from 'zod';
 import { type CodedIssue, issue } from '../codes.js';
 
+/**
+ * Characters trimmed at the edges of a header name or a cell, beyond what `String.prototype.trim` removes
+ * (which already covers NBSP, U+3000 and the BOM): zero-width space, non-joiner and joiner, word joiner.
+ * They arrive with copies from web pages and chat apps and are invisible in a spreadsheet (RULES §2).
+ */
+const ZERO_WIDTH = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;
+
+const isZeroWidth = (code: number): boolean => (code >= 0x200b && code <= 0x200d) || code === 0x2060;
+
+/**
+ * A cell or header name without whitespace or invisible characters at its edges. Most cells need only the
+ * native trim: the regular expression runs when a zero-width character is at an edge.
+ *
+ * @example
+ * trimInvisible('\u200Bname\u00A0'); // 'name'
+ */
+export function trimInvisible(value: string): string {
+  const trimmed = value.trim();
+  if (trimmed === '') return trimmed;
+  return isZeroWidth(trimmed.charCodeAt(0)) || isZeroWidth(trimmed.charCodeAt(trimmed.length - 1))
+    ? trimmed.replace(ZERO_WIDTH, '')
+    : trimmed;
+}
+
+/** C0 and C1 control characters and DEL, except tab, line feed and carriage return. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's job
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/**
+ * INVALID_CHARACTER when a cell holds NUL or another control character, else undefined. Tab, CR and LF are
+ * allowed: the tokenizer only leaves line breaks in quoted cells, and a tab is ordinary text in a cell.
+ *
+ * @example
+ * checkCharacters('name', 'B\u0000ob')?.code; // 'INVALID_CHARACTER'
+ */
+export function checkCharacters(column: string, value: string): CodedIssue | undefined {
+  const match = CONTROL.exec(value);
+  if (match === null) return undefined;
+  const position = [...value.slice(0, match.index)].length + 1;
+  return issue('INVALID_CHARACTER', { column, codePoint: codePointName(match[0]), position });
+}
+
+/**
+ * How a message names an invisible character.
+ *
+ * @example
+ * codePointName('\u200B'); // 'U+200B'
+ */
+export function codePointName(char: string): string {
+  return `U+${(char.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /** Characters (code points, so an emoji counts once) of a text, counted only when it could be over `max`. */
 function exceeds(value: string, max: number): number | undefined {
   if (value.length <= max) return undefined;

@@ -191,6 +191,7 @@ function summarise({ job, tally, problems, riskFlag, sweep, reports, now }: Summ
     rows: { total: rowsCounted, ...tally.counts },
     skippedColumns: job.skippedColumns ?? [],
     errors: tally.errors,
+    headerCleanups: job.headerCleanups ?? [],
     warnings: tally.warnings,
     flags: { whatsappRiskAcceptanceRequired: riskFlag },
     totalsCheck: {

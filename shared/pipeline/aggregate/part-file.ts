@@ -3,6 +3,8 @@
  * reader and one writer, so every stage that writes parts (processor, dead-batch, sweeper, splitter) and
  * the aggregator that reads them agree.
  */
+
+import { describeText, jsonFailure } from '../../ids.js';
 import type { PartHeader, PartRow } from '../messages.js';
 
 export class PartFileError extends Error {
@@ -37,12 +39,12 @@ export function parsePart(key: string, text: string): PartFile {
   try {
     const header = JSON.parse(first) as PartHeader;
     if (typeof header.batchNo !== 'number' || typeof header.counts !== 'object') {
-      throw new PartFileError(key, `the first line is not a part header: ${first.slice(0, 200)}`);
+      throw new PartFileError(key, `the first line is not a part header: ${describeText(first)}`);
     }
     const rows = rest.map((line) => JSON.parse(line) as PartRow).sort((a, b) => a.rowNumber - b.rowNumber);
     return { header, rows };
   } catch (err) {
     if (err instanceof PartFileError) throw err;
-    throw new PartFileError(key, (err as Error).message);
+    throw new PartFileError(key, jsonFailure(err));
   }
 }

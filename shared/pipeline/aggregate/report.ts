@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import { type Stringifier, stringify } from 'csv-stringify';
 import { REPORT_COLUMNS } from '../../domain/channels.js';
+import { neutralise } from '../../domain/formula-guard.js';
 import { cleanHeaderName } from '../../domain/header.js';
 import { errorsOf, type PartRow } from '../messages.js';
 import type { ObjectStore } from '../part-store.js';
@@ -16,19 +17,6 @@ export const ISSUE_SEPARATOR = '; ';
 
 /** Marks a warning among the errors of a failed or skipped row, so it is not read as a cause. */
 export const WARNING_PREFIX = 'Warning: ';
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/**
- * Neutralises a cell a spreadsheet would run as a formula, by prefixing `'` (report only, never the data).
- *
- * @example
- * neutralise('=HYPERLINK("x")'); // "'=HYPERLINK(\"x\")"
- * neutralise('Ann'); // 'Ann'
- */
-export function neutralise(cell: string): string {
-  return FORMULA_START.test(cell) ? `'${cell}` : cell;
-}
 
 /**
  * Maps a row's cells onto the report's columns. A report that is fixed and uploaded again carries the

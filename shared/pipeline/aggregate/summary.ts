@@ -1,6 +1,7 @@
 /**
  * `summary.json`: what an import did, in one document (RULES §7). The notification carries it too.
  */
+import type { HeaderCleanup } from '../../domain/header.js';
 import type { Channel, Issue, KeyName, RowCounts } from '../../domain/model.js';
 import type { ImportOutcome, SkippedColumn } from '../ports.js';
 import type { SweepNote } from './sweep-note.js';
@@ -42,6 +43,8 @@ export interface ImportSummary {
    * `rows.failed + rows.skipped`. The counts equal the codes before the warnings in failures.csv.
    */
   readonly errors: Readonly<Record<string, number>>;
+  /** Header names that had invisible characters (ZWSP, NBSP, U+3000…) around them, removed before matching. */
+  readonly headerCleanups: readonly HeaderCleanup[];
   /** Warnings by code, over every row (failed and skipped rows too): exactly the warning codes in failures.csv and warnings.csv. */
   readonly warnings: Readonly<Record<string, number>>;
   readonly flags: { readonly whatsappRiskAcceptanceRequired: boolean };

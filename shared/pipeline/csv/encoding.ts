@@ -3,8 +3,8 @@
  * a BOM, "Unicode text" (UTF-16 with a BOM) or the legacy code page of the user's Windows; all of them are
  * read here, and bytes that the chosen encoding cannot decode are found with their offset.
  */
-import chardet from 'chardet';
 import iconv from 'iconv-lite';
+import { type Plausibility, plausibility, type ScoredEncoding } from './plausibility.js';
 
 export const ENCODINGS = [
   'utf-8',
@@ -51,6 +51,17 @@ export interface DetectedEncoding {
   readonly bomLength: number;
   /** Set when no supported encoding decodes the sample: the offset of the first byte the best guess cannot decode. */
   readonly undecodableAt?: number;
+  /**
+   * Set when several encodings read the sample as plausible but different text and nothing settles which
+   * (RULES §2): the file is rejected ENCODING_UNCERTAIN, naming these, the most plausible first.
+   */
+  readonly uncertain?: readonly Encoding[];
+}
+
+/** What the detector may know besides the bytes. */
+export interface DetectionHints {
+  /** The workspace's phone region (ISO 3166-1 alpha-2): its usual legacy encoding breaks a tie. */
+  readonly region?: string;
 }
 
 const BOMS: readonly { readonly bytes: readonly number[]; readonly encoding: Encoding }[] = [
@@ -59,31 +70,48 @@ const BOMS: readonly { readonly bytes: readonly number[]; readonly encoding: Enc
   { bytes: [0xfe, 0xff], encoding: 'utf-16be' },
 ];
 
-/** chardet's names for the encodings we read; anything else it proposes is ignored. */
-const CHARDET_NAMES: Readonly<Record<string, LegacyEncoding>> = {
-  Big5: 'big5',
-  GB18030: 'gb18030',
-  Shift_JIS: 'shift_jis',
-  'windows-1252': 'windows-1252',
-  'ISO-8859-1': 'windows-1252',
+/** The legacy encoding Excel writes on Windows set up for a region (RULES §2). */
+const REGION_ENCODINGS: Readonly<Record<string, LegacyEncoding>> = {
+  TW: 'big5',
+  HK: 'big5',
+  MO: 'big5',
+  JP: 'shift_jis',
+  CN: 'gb18030',
 };
 
+/** Legacy encodings in the order a tie is listed when no region settles it. */
+const LEGACY_ORDER: readonly LegacyEncoding[] = ['big5', 'gb18030', 'shift_jis', 'windows-1252'];
+
+/** A reading is plausible when this share of its non-ASCII characters is everyday text of its language. */
+export const PLAUSIBLE_SCORE = 0.9;
+
 /**
- * Tried after chardet's guesses. Windows-1252 decodes almost anything, so it goes last for text that looks
- * Chinese or Japanese, and first for text that does not.
+ * How far a plausible reading must lead the next one to win alone: the fewer characters were weighed, the
+ * more the scores are chance (a name or two can be everyday text in two encodings: GB2312 `李娜` is two
+ * common Big5 characters too). 0.41 for 6 characters, 0.2 for 25, 0.1 from 100.
  */
-const FALLBACK_ORDER: readonly LegacyEncoding[] = ['big5', 'gb18030', 'shift_jis', 'windows-1252'];
+export function clearMargin(weighed: number): number {
+  return Math.min(0.5, Math.max(0.1, 1 / Math.sqrt(Math.max(1, weighed))));
+}
+
+/** A reading with more undecodable characters than this share of its non-ASCII ones is not a candidate. */
+const MAX_INVALID_SHARE = 0.2;
+/** Multi-byte sequences that make valid UTF-8 certain: legacy text never forms so many by chance. */
+const UTF8_CERTAIN_SEQUENCES = 4;
 
 /**
  * Detects the encoding of a file from its first bytes (up to {@link DETECTION_PREFIX_BYTES}): a BOM wins,
- * then strict UTF-8 (plain ASCII is UTF-8), then UTF-16 without BOM (NUL bytes at every other position),
- * then chardet's guesses among the legacy encodings, each accepted only when it decodes the sample.
+ * then UTF-16 without BOM (NUL bytes at every other position), plain ASCII (UTF-8), and UTF-8 whose
+ * multi-byte sequences leave no doubt. Otherwise every encoding that decodes the sample is scored for how
+ * plausible its text is ({@link plausibility}); a reading wins when it is plausible and clearly ahead of the
+ * others (the region's own encoding by half as much). When nothing settles it, the result lists the
+ * candidates in `uncertain` — never a guess.
  *
  * @example
  * detectEncoding(Buffer.from([0xef, 0xbb, 0xbf, 0x61])); // { encoding: 'utf-8', bomLength: 3 }
- * detectEncoding(iconv.encode('name\n王小明\n', 'big5')); // { encoding: 'big5', bomLength: 0 }
+ * detectEncoding(iconv.encode('name\n王小明\n', 'big5'), { region: 'TW' }); // { encoding: 'big5', bomLength: 0 }
  */
-export function detectEncoding(prefix: Uint8Array): DetectedEncoding {
+export function detectEncoding(prefix: Uint8Array, hints: DetectionHints = {}): DetectedEncoding {
   for (const bom of BOMS) {
     if (bom.bytes.every((byte, i) => prefix[i] === byte)) {
       return { encoding: bom.encoding, bomLength: bom.bytes.length };
@@ -91,52 +119,81 @@ export function detectEncoding(prefix: Uint8Array): DetectedEncoding {
   }
   const utf16 = utf16WithoutBom(prefix);
   if (utf16) return { encoding: utf16, bomLength: 0 };
-  const first = prefix.findIndex((byte) => byte >= 0x80);
-  if (first < 0) return { encoding: 'utf-8', bomLength: 0 };
+  const firstHigh = prefix.findIndex((byte) => byte >= 0x80);
+  if (firstHigh < 0) return { encoding: 'utf-8', bomLength: 0 };
+  // From the start of its line, so that the first non-ASCII character is seen with its neighbours.
+  const first = prefix.lastIndexOf(0x0a, firstHigh) + 1;
   const sample = completeLines(prefix.subarray(first, first + DETECTION_SAMPLE_BYTES));
-  // A few bad bytes in an otherwise consistent file are reported on their rows; they do not make the
-  // whole file another encoding (which would garble every name).
   const utf8 = utf8Sequences(withoutIncompleteTail(sample));
+  // A few bad bytes in a long, otherwise consistent UTF-8 file are reported on their rows; they do not make
+  // the whole file another encoding (which would garble every name).
   if (
-    utf8.invalid === 0 ||
-    (utf8.invalid <= Math.max(1, utf8.valid / 20) && utf8.valid >= 2 * utf8.invalid)
+    (utf8.invalid === 0 && (utf8.long > 0 || utf8.valid >= UTF8_CERTAIN_SEQUENCES)) ||
+    (utf8.invalid <= Math.max(1, utf8.valid / 20) && utf8.valid >= 3 * utf8.invalid && utf8.long >= 2)
   ) {
     return { encoding: 'utf-8', bomLength: 0 };
   }
 
-  const guesses = chardet
-    .analyse(sample)
-    .map((match) => CHARDET_NAMES[match.name])
-    .filter((name): name is LegacyEncoding => name !== undefined);
-  // chardet is unsure on a few names; how the non-ASCII bytes cluster is a steadier signal.
-  const cjk = pairedShare(sample) >= 0.7;
-  const candidates = [...new Set([...guesses, ...FALLBACK_ORDER])].sort(
-    (a, b) => Number(a === 'windows-1252') - Number(b === 'windows-1252'),
+  const readings = legacyReadings(sample);
+  if (utf8.invalid === 0) {
+    const text = Buffer.from(sample).toString('utf8');
+    readings.unshift({ encoding: 'utf-8', text, invalid: 0, ...plausibility(text, 'utf-8') });
+  }
+  // One bad byte in a file fails its row, not the file: such a reading still competes, its U+FFFD weighing 0.
+  const candidates = readings.filter(
+    (r) => r.invalid <= Math.max(1, r.weighed / 100) && r.invalid <= r.weighed * MAX_INVALID_SHARE,
   );
-  if (!cjk) candidates.unshift(candidates.pop() as LegacyEncoding);
-  const scored = candidates.map((encoding) => {
-    const text = iconv.decode(Buffer.from(sample), LEGACY_CODECS[encoding]);
-    let invalid = 0;
-    let high = 0;
-    for (const char of text) {
-      if (char === '\uFFFD') invalid++;
-      else if (char.charCodeAt(0) >= 0x80) high++;
-    }
-    return { encoding, invalid, tolerated: invalid <= Math.max(1, high / 100) };
-  });
-  const chosen = scored.find((s) => s.tolerated);
-  if (chosen) return { encoding: chosen.encoding, bomLength: 0 };
-  const best = scored.reduce((a, b) => (b.invalid < a.invalid ? b : a));
-  return {
-    encoding: best.encoding,
-    bomLength: 0,
-    undecodableAt: first + legacyInvalidAt(sample, best.encoding),
-  };
+  if (candidates.length === 0) {
+    const best = readings.reduce((a, b) => (b.invalid < a.invalid ? b : a));
+    return {
+      encoding: best.encoding,
+      bomLength: 0,
+      undecodableAt: first + legacyInvalidAt(sample, best.encoding as LegacyEncoding),
+    };
+  }
+  return decide(candidates, hints.region === undefined ? undefined : REGION_ENCODINGS[hints.region]);
 }
 
-/** Valid multi-byte UTF-8 sequences and invalid bytes in a sample. */
-function utf8Sequences(bytes: Uint8Array): { valid: number; invalid: number } {
+interface Reading extends Plausibility {
+  readonly encoding: ScoredEncoding & Encoding;
+  readonly text: string;
+  /** Undecodable characters (U+FFFD). */
+  readonly invalid: number;
+}
+
+function legacyReadings(sample: Uint8Array): Reading[] {
+  return LEGACY_ORDER.map((encoding) => {
+    const text = iconv.decode(Buffer.from(sample), LEGACY_CODECS[encoding]);
+    let invalid = 0;
+    for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) invalid++;
+    return { encoding, text, invalid, ...plausibility(text, encoding) };
+  });
+}
+
+/**
+ * The winner among readings that decode the sample, or the uncertain ones. The region's encoding needs only
+ * half the lead, but must lead: a tie between two everyday readings is more often a supplier's file in the
+ * other encoding than chance, so the region never settles one.
+ */
+function decide(candidates: readonly Reading[], hinted: LegacyEncoding | undefined): DetectedEncoding {
+  // Readings that give the same text are one reading (the first listed stands for them).
+  const distinct = candidates.filter((r, i) => candidates.findIndex((o) => o.text === r.text) === i);
+  const ranked = [...distinct].sort((a, b) => b.score - a.score);
+  const [best, second] = ranked as [Reading, Reading | undefined];
+  const lead = best.score - (second?.score ?? 0);
+  const margin = clearMargin(best.weighed);
+  if (best.score >= PLAUSIBLE_SCORE && (lead >= margin || (best.encoding === hinted && lead >= margin / 2))) {
+    return { encoding: best.encoding, bomLength: 0 };
+  }
+  const plausible = ranked.filter((r) => r.score >= PLAUSIBLE_SCORE);
+  const listed = plausible.length >= 2 ? plausible : ranked.slice(0, 2);
+  return { encoding: best.encoding, bomLength: 0, uncertain: listed.map((r) => r.encoding) };
+}
+
+/** Valid multi-byte UTF-8 sequences (`long`: of 3 or 4 bytes) and invalid bytes in a sample. */
+function utf8Sequences(bytes: Uint8Array): { valid: number; long: number; invalid: number } {
   let valid = 0;
+  let long = 0;
   let invalid = 0;
   for (let i = 0; i < bytes.length; ) {
     if ((bytes[i] as number) < 0x80) {
@@ -149,26 +206,11 @@ function utf8Sequences(bytes: Uint8Array): { valid: number; invalid: number } {
       i++;
     } else {
       valid++;
+      if (length > 2) long++;
       i += length;
     }
   }
-  return { valid, invalid };
-}
-
-/**
- * Share of the non-ASCII bytes that sit next to another non-ASCII byte. Chinese and Japanese text is made
- * of double-byte characters, so nearly all of its bytes are paired; the accented letters of Latin text
- * mostly stand alone between ASCII letters.
- */
-function pairedShare(sample: Uint8Array): number {
-  let high = 0;
-  let paired = 0;
-  for (let i = 0; i < sample.length; i++) {
-    if ((sample[i] as number) < 0x80) continue;
-    high++;
-    if ((sample[i - 1] ?? 0) >= 0x80 || (sample[i + 1] ?? 0) >= 0x80) paired++;
-  }
-  return high === 0 ? 0 : paired / high;
+  return { valid, long, invalid };
 }
 
 /** ASCII text in UTF-16 without a BOM has a NUL byte in every other position (odd for LE, even for BE). */
@@ -291,4 +333,30 @@ export function decodeLegacy(buffer: Buffer, start: number, end: number, encodin
 
 export function isLegacy(encoding: Encoding): encoding is LegacyEncoding {
   return Object.hasOwn(LEGACY_CODECS, encoding);
+}
+
+export function isUtf16(encoding: Encoding): encoding is 'utf-16le' | 'utf-16be' {
+  return encoding === 'utf-16le' || encoding === 'utf-16be';
+}
+
+/**
+ * Where a UTF-16 file ends in the middle of a character (RULES §2: a truncated upload is rejected, never
+ * stored with U+FFFD): the offset of a last odd byte, or of a high surrogate with nothing after it;
+ * undefined when the file ends on a whole character.
+ *
+ * @param size the object's size in bytes
+ * @param tail its last two bytes (fewer for a smaller object)
+ * @example
+ * utf16TruncatedAt('utf-16le', 9, Uint8Array.of(0x6f, 0x00)); // 8
+ * utf16TruncatedAt('utf-16le', 8, Uint8Array.of(0x3d, 0xd8)); // 6 (U+D83D, the first half of an emoji)
+ */
+export function utf16TruncatedAt(
+  encoding: 'utf-16le' | 'utf-16be',
+  size: number,
+  tail: Uint8Array,
+): number | undefined {
+  if (size % 2 === 1) return size - 1;
+  if (tail.length < 2) return undefined;
+  const high = encoding === 'utf-16le' ? (tail[1] as number) : (tail[0] as number);
+  return high >= 0xd8 && high <= 0xdb ? size - 2 : undefined;
 }

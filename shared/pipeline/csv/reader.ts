@@ -7,6 +7,7 @@ import { type Delimiter, detectDelimiter, firstRecord } from './delimiter.js';
 import {
   DETECTION_PREFIX_BYTES,
   type DetectedEncoding,
+  type DetectionHints,
   decodeBytes,
   decodeLegacy,
   detectEncoding,
@@ -142,14 +143,17 @@ const HEADER_SAMPLE_BYTES = 64 * 1024;
 
 /**
  * Reads the first bytes of a file (at most {@link DETECTION_PREFIX_BYTES}, kept and replayed) to detect its
- * encoding and its delimiter.
+ * encoding (with the workspace's region as a hint) and its delimiter.
  *
  * @example
  * const csv = await openCsv(await store.getStream(key, { versionId }));
  * if (csv.undecodableAt !== undefined) reject(...);
  * for await (const records of readRecordBatches(csv.chunks, { ...csv, startByte: csv.bomLength, maxCellBytes })) ...
  */
-export async function openCsv(stream: AsyncIterable<Uint8Array>): Promise<OpenedCsv> {
+export async function openCsv(
+  stream: AsyncIterable<Uint8Array>,
+  hints: DetectionHints = {},
+): Promise<OpenedCsv> {
   const iterator = stream[Symbol.asyncIterator]();
   const prefix: Uint8Array[] = [];
   let size = 0;
@@ -164,7 +168,7 @@ export async function openCsv(stream: AsyncIterable<Uint8Array>): Promise<Opened
     size += next.value.length;
   }
   const head = Buffer.concat(prefix);
-  const detected = detectEncoding(head);
+  const detected = detectEncoding(head, hints);
   const body = head.subarray(detected.bomLength);
   const delimiter = detectDelimiter(
     firstRecord(decodeBytes(sampleOf(body, detected.encoding), detected.encoding)),

@@ -2,6 +2,8 @@
  * The splitter's own message: a continuation, sent to the uploads queue when an invocation runs out of
  * time, so that a file of any size is split by a chain of invocations (DESIGN: no 15-minute ceiling).
  */
+
+import { describeText } from '../../ids.js';
 import type { Delimiter } from '../csv/delimiter.js';
 import { ENCODINGS, type Encoding } from '../csv/encoding.js';
 import type { SourceObject } from '../ports.js';
@@ -78,7 +80,7 @@ export function isContinuation(body: unknown): body is ContinuationMessage {
   const message = body as Partial<ContinuationMessage>;
   if (typeof message.importId !== 'string' || typeof message.workspace !== 'string') {
     throw new InvalidContinuationError(
-      `workspace or importId missing in ${JSON.stringify(body).slice(0, 200)}`,
+      `workspace or importId missing in ${describeText(JSON.stringify(body))}`,
     );
   }
   if (!ENCODINGS.includes(message.encoding as Encoding)) {

@@ -5,7 +5,7 @@
  * deterministic, so a redelivery or a crash-and-retry writes the same parts and sends the same batches
  * (with the same deduplication ids) again.
  */
-import { isIssue, parseObjectKey, WORKSPACE_PATTERN } from '../../domain/channels.js';
+import { isIssue, parseObjectKey } from '../../domain/channels.js';
 import { issue } from '../../domain/codes.js';
 import { type HeaderMapping, mapHeader } from '../../domain/header.js';
 import { DEFAULT_LIMITS, type ImportLimits } from '../../domain/limits.js';
@@ -16,6 +16,7 @@ import { importIdFor, partitionOf } from '../../ids.js';
 import { BATCH_PARTITIONS } from '../../resources.js';
 import type { PipelineLogger } from '../aggregate/aggregate.js';
 import { enqueueAggregationIfComplete, type SendAggregate } from '../aggregate/enqueue.js';
+import type { Notifier } from '../aggregate/notifier.js';
 import { formatPart } from '../aggregate/part-file.js';
 import type { Delimiter } from '../csv/delimiter.js';
 import { ENCODING_NAMES, type Encoding } from '../csv/encoding.js';
@@ -34,6 +35,7 @@ import type { ObjectStore } from '../part-store.js';
 import type { ImportJob, ImportLedger, SourceObject, WorkspaceStore } from '../ports.js';
 import { batchEnvelope, partRows, RowBuffer } from './buffers.js';
 import { ComponentIndex, componentOf, decodeTags, encodeTags, identifierColumns } from './components.js';
+import { operatorAlert, registeredWorkspace, truncatedAt } from './file-checks.js';
 import type { CarriedBuffer, ContinuationMessage, RecordPosition, SplitCheckpoint } from './messages.js';
 import { MAX_MESSAGE_BYTES, type MessageSender, type OutgoingMessage } from './ports.js';
 
@@ -81,6 +83,8 @@ export interface SplitDeps {
   /** The uploads queue, for continuations. */
   readonly continuations: MessageSender;
   readonly sendAggregate: SendAggregate;
+  /** The operators' topic: rejections that no registered workspace can be told about (RULES §1). */
+  readonly operators: Notifier;
   /** Time left in this invocation (Lambda's `getRemainingTimeInMillis`). */
   readonly remainingTimeMs: () => number;
   readonly logger: PipelineLogger;
@@ -109,8 +113,11 @@ export type SplitResult =
       readonly batchesSent: number;
     }
   | {
-      /** `duplicate`: the job is past splitting (a redelivery); `missing`: the object version is gone. */
-      readonly status: 'duplicate' | 'missing';
+      /**
+       * `duplicate`: the job is past splitting (a redelivery); `missing`: the object version is gone;
+       * `unattributed`: no registered workspace owns the key, only the operators were told.
+       */
+      readonly status: 'duplicate' | 'missing' | 'unattributed';
       readonly workspace: string;
       readonly importId?: string;
     };
@@ -120,14 +127,6 @@ export class SplitStateError extends Error {
     super(`Cannot continue the split of import ${importId}: ${reason}`);
     this.name = 'SplitStateError';
   }
-}
-
-/** Workspace of a key whose other segments are invalid: the job and its report still need one. */
-export const UNKNOWN_WORKSPACE = 'unknown';
-
-function workspaceOfKey(key: string): string {
-  const segment = key.split('/')[1] ?? '';
-  return WORKSPACE_PATTERN.test(segment) ? segment : UNKNOWN_WORKSPACE;
 }
 
 function isBlankRow(cells: readonly string[]): boolean {
@@ -149,11 +148,11 @@ export async function splitFile(request: SplitRequest, deps: SplitDeps): Promise
 async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<SplitResult> {
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const parsed = parseObjectKey(request.key);
-  const workspace = isIssue(parsed) ? workspaceOfKey(request.key) : parsed.workspace;
   const head = await deps.store.head(request.key, request.versionId);
+  const segment = request.key.split('/')[1] ?? '';
   if (!head) {
     deps.logger.warn('uploaded object is gone; nothing to import', { key: request.key });
-    return { status: 'missing', workspace };
+    return { status: 'missing', workspace: segment };
   }
   // S3 names the version of an object written while versioning was off "null".
   const source: SourceObject = {
@@ -162,6 +161,13 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
     versionId: request.versionId ?? head.versionId ?? 'null',
     size: head.size,
   };
+  const owner = await registeredWorkspace(request.key, isIssue(parsed) ? parsed : undefined, deps.workspaces);
+  if (isIssue(owner)) {
+    await deps.operators.publish(operatorAlert(source, owner));
+    deps.logger.warn('upload rejected without a workspace to tell; operators alerted', { code: owner.code });
+    return { status: 'unattributed', workspace: segment };
+  }
+  const { workspace, settings } = owner;
   const importId = importIdFor(workspace, source);
   const { job } = await deps.ledger.createJob({
     workspace,
@@ -180,10 +186,20 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
 
   const stream = await deps.store.getStream(source.key, { versionId: source.versionId });
   try {
-    const csv = await openCsv(stream);
+    const csv = await openCsv(stream, { region: settings.region });
     const encodingName = ENCODING_NAMES[csv.encoding];
     if (csv.undecodableAt !== undefined) {
       return await reject(issue('UNDECODABLE_BYTES', { offset: csv.undecodableAt, encoding: encodingName }));
+    }
+    if (csv.uncertain !== undefined) {
+      const candidates = csv.uncertain.map((encoding) => ENCODING_NAMES[encoding]);
+      return await reject(issue('ENCODING_UNCERTAIN', { candidates }));
+    }
+    const cutAt = await truncatedAt(deps.store, source, csv.encoding);
+    if (cutAt !== undefined) {
+      return await reject(
+        issue('UNDECODABLE_BYTES', { offset: cutAt, encoding: encodingName, truncated: true }),
+      );
     }
     const records = readRecordBatches(csv.chunks, {
       encoding: csv.encoding,
@@ -207,8 +223,8 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
       delimiter: csv.delimiter,
       header: headerRecord.cells,
       skippedColumns: mapping.skipped,
+      headerCleanups: mapping.cleanups,
     });
-    const settings = await deps.workspaces.getSettings(workspace);
     const tags = await findComponents(deps, limits, { job, mapping, settings, csv });
     const split = new FileSplit(
       deps,
@@ -247,10 +263,10 @@ async function continueSplit(message: ContinuationMessage, deps: SplitDeps): Pro
       header: job.header,
       maxCellBytes: limits.maxCellBytes,
     });
-    const settings = await deps.workspaces.getSettings(workspace);
     const tags = identifierColumns(mapping)
       ? await loadComponents(deps.store, workspace, importId)
       : undefined;
+    const settings = await deps.workspaces.getSettings(workspace);
     const split = new FileSplit(
       deps,
       limits,

@@ -13,6 +13,7 @@ export function stubHandlerEnvironment(): void {
   vi.stubEnv('QUEUE_URL_AGGREGATE', 'https://sqs.ap-northeast-1.amazonaws.com/000000000000/aggregate');
   vi.stubEnv('QUEUE_URL_BATCHES', 'https://sqs.ap-northeast-1.amazonaws.com/000000000000/batches.fifo');
   vi.stubEnv('TOPIC_ARN_NOTIFICATIONS', 'arn:aws:sns:ap-northeast-1:000000000000:notifications');
+  vi.stubEnv('TOPIC_ARN_ALARMS', 'arn:aws:sns:ap-northeast-1:000000000000:alarms');
 }
 
 let sequence = 0;

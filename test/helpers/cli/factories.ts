@@ -54,6 +54,7 @@ export function aSummary(overrides: Partial<ImportSummary> = {}): ImportSummary 
     rows: { total: 6, created: 3, updated: 1, unchanged: 0, skipped: 1, failed: 1 },
     skippedColumns: [],
     errors: {},
+    headerCleanups: [],
     warnings: {},
     flags: { whatsappRiskAcceptanceRequired: false },
     totalsCheck: { consistent: true, rowsInFile: 6, rowsCounted: 6, problems: [] },

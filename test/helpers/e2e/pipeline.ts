@@ -10,6 +10,8 @@ import { type Runner, type RunnerOptions, startRunner } from '../../../infra/loc
 import { DynamoContactStore } from '../../../shared/adapters/contact-store.js';
 import { DynamoImportLedger } from '../../../shared/adapters/import-ledger.js';
 import { S3ObjectStore } from '../../../shared/adapters/s3-object-store.js';
+import { DynamoWorkspaceStore } from '../../../shared/adapters/workspace-store.js';
+import { WORKSPACE_PATTERN } from '../../../shared/domain/channels.js';
 import type { Contact } from '../../../shared/domain/model.js';
 import { importIdFor } from '../../../shared/ids.js';
 import { reportKeys } from '../../../shared/pipeline/aggregate/aggregate.js';
@@ -35,8 +37,11 @@ export interface PipelineHarness {
   readonly runner: Runner;
   readonly store: S3ObjectStore;
   readonly contacts: DynamoContactStore;
-  /** Uploads a file under `incoming/<workspace>/<channel>/<key>/<name>`. */
-  upload(path: string, body: string | Uint8Array): Promise<Upload>;
+  /**
+   * Uploads a file under `incoming/<workspace>/<channel>/<key>/<name>`, registering its workspace first as
+   * an operator would (`workspace set`) unless `register` is false.
+   */
+  upload(path: string, body: string | Uint8Array, options?: { register?: boolean }): Promise<Upload>;
   /** Waits for the pipeline to go quiet, checks the job completed, and reads the import's report. */
   result(upload: Upload): Promise<ImportResult>;
   /** Uploads a CSV given as its lines (each ends with a line break) and returns its report. */
@@ -99,7 +104,14 @@ export function usePipeline(options: Partial<RunnerOptions> = {}): PipelineHarne
     get contacts() {
       return state.contacts;
     },
-    async upload(path, body) {
+    async upload(path, body, options = {}) {
+      const segment = path.split('/')[1] ?? '';
+      if (options.register !== false && WORKSPACE_PATTERN.test(segment)) {
+        await new DynamoWorkspaceStore(env.clients.dynamodb, env.provisioned.tables.contacts).putSettings(
+          segment,
+          {},
+        );
+      }
       const res = await env.clients.s3.send(
         new PutObjectCommand({ Bucket: env.provisioned.bucket, Key: path, Body: body }),
       );

@@ -9,6 +9,7 @@ import { createClients } from '../../../shared/adapters/clients.js';
 import { DynamoImportLedger } from '../../../shared/adapters/import-ledger.js';
 import { createLogger } from '../../../shared/adapters/logger.js';
 import { S3ObjectStore } from '../../../shared/adapters/s3-object-store.js';
+import { SnsNotifier } from '../../../shared/adapters/sns-notifier.js';
 import { SqsSender } from '../../../shared/adapters/sqs-sender.js';
 import { DynamoWorkspaceStore } from '../../../shared/adapters/workspace-store.js';
 import { loadConfig, requireQueueUrl } from '../../../shared/config.js';
@@ -64,6 +65,7 @@ export function smallBatches(
       batches: new SqsSender(clients.sqs, requireQueueUrl(config, 'batches')),
       continuations: new SqsSender(clients.sqs, requireQueueUrl(config, 'uploads')),
       sendAggregate: aggregateSender(new SqsSender(clients.sqs, requireQueueUrl(config, 'aggregate'))),
+      operators: new SnsNotifier(clients.sns, config.alarmsTopicArn ?? ''),
       logger: createLogger('splitter-small-batches'),
       limits: config.limits,
       tuning,

@@ -145,7 +145,7 @@ export class MemoryImportLedger implements ImportLedger {
   async describeFile(
     workspace: string,
     importId: string,
-    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns'>,
+    file: Pick<ImportJob, 'encoding' | 'delimiter' | 'header' | 'skippedColumns' | 'headerCleanups'>,
   ) {
     this.update(workspace, importId, file);
   }
@@ -213,6 +213,17 @@ export class MemoryWorkspaceStore implements WorkspaceStore {
   readonly fields = new Map<string, CustomFieldDefinition[]>();
   readonly settings = new Map<string, WorkspaceSettings>();
 
+  /**
+   * @param registered which workspaces are registered: every one by default (most tests are about
+   * something else), or only those given (and those `putSettings` registers).
+   */
+  constructor(private readonly registered: 'all' | Set<string> = 'all') {}
+
+  async findSettings(workspace: string): Promise<WorkspaceSettings | undefined> {
+    const known = this.registered === 'all' || this.registered.has(workspace);
+    return known ? this.getSettings(workspace) : undefined;
+  }
+
   async getSettings(workspace: string): Promise<WorkspaceSettings> {
     return (
       this.settings.get(workspace) ?? {
@@ -227,6 +238,7 @@ export class MemoryWorkspaceStore implements WorkspaceStore {
   async putSettings(workspace: string, settings: Partial<Pick<WorkspaceSettings, 'region' | 'timeZone'>>) {
     const next = { ...(await this.getSettings(workspace)), ...settings };
     this.settings.set(workspace, next);
+    if (this.registered !== 'all') this.registered.add(workspace);
     return next;
   }
 

@@ -3,6 +3,7 @@
  */
 
 import type { ImportLimits } from '../../../shared/domain/limits.js';
+import type { Notification } from '../../../shared/pipeline/aggregate/notifier.js';
 import type { AggregateMessage } from '../../../shared/pipeline/messages.js';
 import { isContinuation } from '../../../shared/pipeline/split/messages.js';
 import {
@@ -22,6 +23,8 @@ export interface SplitWorldOptions {
   readonly chunkSize?: number;
   readonly tuning?: Partial<SplitTuning>;
   readonly limits?: ImportLimits;
+  /** The registered workspaces; every workspace when absent. */
+  readonly registered?: readonly string[];
   /** Records each invocation may read before its time runs short; unlimited when absent. */
   readonly recordsPerInvocation?: number;
 }
@@ -29,10 +32,12 @@ export interface SplitWorldOptions {
 export function splitWorld(options: SplitWorldOptions = {}) {
   const store = new MemoryObjectStore(options.chunkSize);
   const ledger = new MemoryImportLedger();
-  const workspaces = new MemoryWorkspaceStore();
+  const workspaces = new MemoryWorkspaceStore(options.registered ? new Set(options.registered) : 'all');
   const batches = new MemorySender();
   const continuations = new MemorySender();
   const aggregates: AggregateMessage[] = [];
+  /** What the operators' topic received. */
+  const alerts: Notification[] = [];
   let calls = 0;
   const deps: SplitDeps = {
     store,
@@ -42,6 +47,11 @@ export function splitWorld(options: SplitWorldOptions = {}) {
     continuations,
     sendAggregate: async (message) => {
       aggregates.push(message);
+    },
+    operators: {
+      publish: async (notification) => {
+        alerts.push(notification);
+      },
     },
     // The splitter asks once per record read: a budget of N records is N calls.
     remainingTimeMs: () => {
@@ -74,7 +84,7 @@ export function splitWorld(options: SplitWorldOptions = {}) {
     return results;
   };
 
-  return { store, ledger, workspaces, batches, continuations, aggregates, deps, invoke, splitAll };
+  return { store, ledger, workspaces, batches, continuations, aggregates, alerts, deps, invoke, splitAll };
 }
 
 export type SplitWorld = ReturnType<typeof splitWorld>;

@@ -32,6 +32,33 @@ afterAll(async () => {
 const WS = 'cli-tw';
 const IMPORT_ID = new RegExp(`^${WS}\\.[0-9a-f]{24}$`);
 
+describe('Command: workspace set registers a workspace (RULES §1)', () => {
+  it('registers the workspace the other commands use', async () => {
+    const run = await cli(['workspace', 'set', '-w', WS, '--region', 'TW', '--timezone', 'Asia/Taipei']);
+
+    expect(run.code, run.stderr).toBe(0);
+  });
+
+  it.each([
+    [['fields', 'list', '-w', 'cli-tw-typo']],
+    [['fields', 'define', '-w', 'cli-tw-typo', '-n', 'tier', '-t', 'text']],
+    [['workspace', 'show', '-w', 'cli-tw-typo']],
+    [['export', '-w', 'cli-tw-typo']],
+    [['export', '-w', 'cli-tw-typo', '--format', 'jsonl']],
+    [['submit', 'line-contacts.csv', '-w', 'cli-tw-typo', '-c', 'line', '-k', 'phone']],
+  ])('says an unknown workspace is not registered and exits 1: %j', async (args) => {
+    // Act
+    const run = await cli(args, { cwd: EXAMPLES_DIR });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'error: workspace "cli-tw-typo" is not registered: check the name, or register it with workspace set -w cli-tw-typo --region <region>\n',
+    );
+  });
+});
+
 /** Runs `submit --json` from the examples folder (or `cwd`) and parses the summary it prints. */
 async function submitJson(file: string, channel: string, key: string, cwd = EXAMPLES_DIR, workspace = WS) {
   const run = await cli(['submit', file, '-w', workspace, '-c', channel, '-k', key, '--json'], { cwd });
@@ -308,6 +335,36 @@ describe('Command: export', () => {
     expect(summary?.rows.total).toBeGreaterThan(0);
     expect(summary?.rows.unchanged).toBe(summary?.rows.total);
     expect(summary?.warnings).toEqual({});
+  });
+
+  it('neutralises every formula lead in the export, which still imports back unchanged with the values intact', async () => {
+    // Prepare: a workspace whose contacts hold every formula lead (RULES §7)
+    const ws = 'cli-formula';
+    await cli(['workspace', 'set', '-w', ws, '--region', 'TW']);
+    const notes = ['=HYPERLINK("http://x","y")', '@SUM(A1)', '-2+3', '+1', '＝1+1'];
+    const rows = notes.map(
+      (note, i) => `U${String(i).padStart(32, 'a')},Contact ${i},"${note.replace(/"/g, '""')}"`,
+    );
+    const { dir } = tempFile('formulas.csv', `line_uid,name,note\n${rows.join('\n')}\n`);
+    const first = await submitJson('formulas.csv', 'line', 'line_uid', dir, ws);
+    expect(first.summary?.rows.created).toBe(notes.length);
+
+    // Act
+    const exported = await cli(['export', '-w', ws, '-c', 'line', '-k', 'line_uid']);
+    writeFileSync(join(dir, 'export.csv'), exported.stdout);
+    const again = await submitJson('export.csv', 'line', 'line_uid', dir, ws);
+
+    // Assess: every formula-like cell starts with ' in the file, and nothing changed on re-import
+    const cells = (parse(exported.stdout, { bom: true }) as string[][]).slice(1);
+    const exportedNotes = cells.map((row) => row[5] as string).sort();
+    expect(exportedNotes).toEqual(notes.map((note) => `'${note}`).sort());
+    expect(again.summary?.rows).toMatchObject({ total: notes.length, unchanged: notes.length });
+    const jsonl = await cli(['export', '-w', ws, '--format', 'jsonl']);
+    const stored = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { note: string }).note);
+    expect(stored.sort()).toEqual([...notes].sort());
   });
 
   it('counts on stderr the contacts an EDM file cannot carry', async () => {

@@ -22,6 +22,7 @@ describe('Command: local up / status / down', () => {
     const upCode = await up.exit;
     const state = readState(env);
     const status = spawnCli(['local', 'status'], env);
+    const registered = await spawnCli(['workspace', 'set', '-w', 'acme', '--region', 'TW'], env).exit;
     const fields = spawnCli(['fields', 'list', '-w', 'acme'], env);
     const [statusCode, fieldsCode] = await Promise.all([status.exit, fields.exit]);
     const down = spawnCli(['local', 'down'], env);
@@ -33,6 +34,7 @@ describe('Command: local up / status / down', () => {
     expect(up.stdout()).toContain(`local stack up at ${state?.endpoint}`);
     expect(statusCode).toBe(0);
     expect(status.stdout()).toContain(`endpoint:  ${state?.endpoint}`);
+    expect(registered).toBe(0);
     expect(fieldsCode).toBe(0);
     expect(fields.stdout()).toBe('workspace acme has no custom fields\n');
     expect(fields.stderr()).toContain(`using the local stack at ${state?.endpoint}`);

@@ -23,6 +23,9 @@ async function suspend(workspace: string): Promise<void> {
 
 describe('Command: workspace show', () => {
   it('shows the settings, flags and an active EDM sending of a new workspace', async () => {
+    // Prepare
+    await cli(['workspace', 'set', '-w', 'cli-quiet', '--region', 'TW']);
+
     // Act
     const run = await cli(['workspace', 'show', '-w', 'cli-quiet']);
 
@@ -37,6 +40,7 @@ describe('Command: workspace show', () => {
 describe('Command: workspace reinstate', () => {
   it('lifts a suspension with who and why, which show then reports', async () => {
     // Prepare
+    await cli(['workspace', 'set', '-w', 'cli-bounced', '--region', 'TW']);
     await suspend('cli-bounced');
     const before = await cli(['workspace', 'show', '-w', 'cli-bounced']);
     const subscriber = await subscribe(env.clients, env.provisioned.topics.notifications, 'cli-reinstate');

@@ -73,4 +73,28 @@ describe('End to end: delivery', () => {
       a.contactId.localeCompare(b.contactId);
     expect((await pipeline.liveContacts('again')).sort(sortById)).toEqual(before.sort(sortById));
   });
+
+  it('imports LIST.CSV: the extension is matched in any letter case (RULES §1)', async () => {
+    // Act
+    const upload = await pipeline.upload('incoming/upper/line/line_uid/LIST.CSV', FILE);
+    const result = await pipeline.result(upload);
+
+    // Assess
+    expectRowsAddUp(result, 2);
+    expect(result.summary.rows).toMatchObject({ created: 2 });
+    expectOneNotification(await pipeline.notifications(), result, 'succeeded');
+  });
+
+  it('rejects members.xlsx with NOT_CSV, a report and a notification: no upload is silently ignored', async () => {
+    // Act
+    const upload = await pipeline.upload('incoming/xlsx/line/line_uid/members.xlsx', 'PK\u0003\u0004binary');
+    const result = await pipeline.result(upload);
+
+    // Assess
+    expect(result.summary.rejection?.code).toBe('NOT_CSV');
+    expect(result.summary.rows.total).toBe(0);
+    expect(result.failures[0]?.slice(-3)).toEqual(['row_number', 'error_code', 'error_message']);
+    expectOneNotification(await pipeline.notifications(), result, 'rejected');
+    expect(await pipeline.liveContacts('xlsx')).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoImportLedger } from '../../../shared/adapters/import-ledger.js';
 import { S3ObjectStore } from '../../../shared/adapters/s3-object-store.js';
+import { SnsNotifier } from '../../../shared/adapters/sns-notifier.js';
 import { SqsSender } from '../../../shared/adapters/sqs-sender.js';
 import { DynamoWorkspaceStore } from '../../../shared/adapters/workspace-store.js';
 import { queueUrlVariable } from '../../../shared/config.js';
@@ -21,7 +22,7 @@ let deps: SplitDeps;
 let ledger: DynamoImportLedger;
 let store: S3ObjectStore;
 
-beforeAll(() => {
+beforeAll(async () => {
   const { clients, provisioned } = env;
   ledger = new DynamoImportLedger(clients.dynamodb, provisioned.tables.imports);
   store = new S3ObjectStore(clients.s3, provisioned.bucket);
@@ -36,9 +37,11 @@ beforeAll(() => {
         { body: JSON.stringify(message) },
       ]);
     },
+    operators: new SnsNotifier(clients.sns, provisioned.topics.alarms),
     remainingTimeMs: () => 900_000,
     logger: silent,
   };
+  await deps.workspaces.putSettings('acme', {});
 });
 
 /** Puts a file outside `incoming/` (no notification) unless the key says otherwise. */
@@ -130,6 +133,7 @@ describe('Function: splitter handler (emulator)', () => {
     for (const id of ['uploads', 'batches', 'aggregate'] as QueueId[]) {
       process.env[queueUrlVariable(id)] = env.provisioned.queues[id].url;
     }
+    process.env.TOPIC_ARN_ALARMS = env.provisioned.topics.alarms;
     ({ handler } = (await import('../../../functions/splitter/handler.js')) as { handler: typeof handler });
   });
 

@@ -9,8 +9,20 @@ describe('Function: maskPersonalData', () => {
     );
   });
 
+  it.each([
+    ['0912-345-678', '09******78'],
+    ['0912 345 678', '09******78'],
+    ['+886 912 345 678', '+88********78'],
+    ['+886-912-345-678', '+88********78'],
+    ['(02) 2345-6789', '02******89'],
+    ['+62 812-345-678', '+62*******78'],
+  ])('masks %s, a phone written with separators', (phone, masked) => {
+    expect(maskPersonalData(`call ${phone} today`)).toBe(`call ${masked} today`);
+  });
+
   it('leaves import ids, dates and counts alone', () => {
-    const text = 'acme.0123456789abcdef01234567 at 2030-01-01T10:00:00Z rows 12345';
+    const text =
+      'acme.0123456789abcdef01234567 at 2030-01-01T10:00:00Z on 2030-01-01 rows 12345 of 1 200 bytes 192.168.100.200';
 
     expect(maskPersonalData(text)).toBe(text);
   });

@@ -18,9 +18,24 @@ describe('Function: parseMessage', () => {
     ['another kind', JSON.stringify({ kind: 'batch', workspace: 'a', importId: 'b', batchNo: 1, rows: [] })],
     ['no import id', JSON.stringify({ kind: 'aggregate', workspace: 'acme' })],
     ['null', 'null'],
-  ])('rejects a body that is %s, quoting it', (_case, body) => {
+  ])('rejects a body that is %s, describing it by size', (_case, body) => {
     expect(() => parseMessage(body, 'aggregate')).toThrow(MalformedMessageError);
+    expect(() => parseMessage(body, 'aggregate')).toThrow(`${body.length} characters, sha256 `);
   });
+
+  it.each([
+    ['not JSON', '{"rows":[{"cells":["Ann Lee","12 Main Street, Taipei"]'],
+    [
+      'of another kind',
+      JSON.stringify({ kind: 'batch', rows: [{ cells: ['Ann Lee', '12 Main Street, Taipei'] }] }),
+    ],
+  ])(
+    'never quotes the body of a message that is %s (names, addresses): errors end in logs',
+    (_case, body) => {
+      expect(() => parseMessage(body, 'aggregate')).toThrow(MalformedMessageError);
+      expect(() => parseMessage(body, 'aggregate')).not.toThrow(/Ann Lee|Main Street/);
+    },
+  );
 
   it('requires a batch number and rows in a batch message', () => {
     const body = JSON.stringify({ kind: 'batch', workspace: 'acme', importId: 'acme.x' });

@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { neutralise } from '../../../shared/domain/formula-guard.js';
 import { importNotification } from '../../../shared/pipeline/aggregate/notification.js';
-import { CsvObjectWriter, neutralise, ReportLayout } from '../../../shared/pipeline/aggregate/report.js';
+import { CsvObjectWriter, ReportLayout } from '../../../shared/pipeline/aggregate/report.js';
 import type { ImportSummary } from '../../../shared/pipeline/aggregate/summary.js';
 import { outcomeOf } from '../../../shared/pipeline/aggregate/summary.js';
 import type { PartRow } from '../../../shared/pipeline/messages.js';
@@ -185,6 +186,7 @@ function summary(overrides: Partial<ImportSummary> = {}): ImportSummary {
     rows: { total: 1, ...emptyCounts(), failed: 1 },
     skippedColumns: [],
     errors: {},
+    headerCleanups: [],
     warnings: {},
     flags: { whatsappRiskAcceptanceRequired: false },
     totalsCheck: { consistent: true, rowsInFile: 1, rowsCounted: 1, problems: [] },

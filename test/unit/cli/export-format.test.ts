@@ -96,7 +96,7 @@ describe('Function: csvLayout', () => {
     ]);
     expect(row).toEqual([
       'U4af4980629a0b0c5e2f0e4c1d2b3a4f5',
-      '+886912345678',
+      "'+886912345678", // guarded like the reports; the importer takes the guard off
       'C0001',
       '王小明',
       'xiaoming.wang@example.com.tw',
@@ -123,7 +123,7 @@ describe('Function: csvLayout', () => {
       '王小明',
       'male',
       'C0001',
-      '+886912345678',
+      "'+886912345678",
       '1988-03-14',
       'VIP,台北信義',
       '官網頁尾',

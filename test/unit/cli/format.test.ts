@@ -35,6 +35,14 @@ describe('Function: summaryLines', () => {
     expect(lines.some((l) => l.startsWith('flag: whatsappRiskAcceptanceRequired'))).toBe(true);
   });
 
+  it('says which header names had invisible characters removed', () => {
+    const lines = summaryLines(
+      aSummary({ headerCleanups: [{ column: 2, name: 'name', removed: ['U+200B'] }] }),
+    );
+
+    expect(lines).toContain('invisible characters removed around header names: name (column 2: U+200B)');
+  });
+
   it('shows the rejection instead of the counts for a rejected file', () => {
     // Prepare
     const summary = aSummary({

@@ -104,7 +104,7 @@ describe('Function: checkCsvFile', () => {
     expect(file).toEqual({ path, size: 17, objectName: '名單 2024.csv' });
   });
 
-  it('lower-cases the extension so that the bucket notification (suffix .csv) fires', () => {
+  it('writes the extension in lower case (the importer accepts any case; one spelling keeps keys tidy)', () => {
     const path = join(dir, 'LIST.CSV');
     writeFileSync(path, 'phone\n');
 

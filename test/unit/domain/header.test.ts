@@ -166,8 +166,38 @@ describe('RULES §2 Header', () => {
 });
 
 describe('Function: cleanHeaderName', () => {
-  it('removes surrounding whitespace and byte order marks only', () => {
+  it('removes surrounding whitespace, byte order marks and zero-width characters only', () => {
     expect(cleanHeaderName('\uFEFF  display name \u00a0')).toBe('display name');
+    expect(cleanHeaderName('\u200Bdisplay\u200Dname\u200C\u3000')).toBe('display\u200Dname');
+  });
+});
+
+describe('RULES §2 Invisible characters around header names', () => {
+  it('matches name\u200B (zero-width space) as name instead of skipping the column, and lists the cleanup', () => {
+    // Act
+    const result = mapHeader(
+      ['email\u00A0', 'name\u200B', '\u200C\u200Dnote\u3000', ' tags ', '\uFEFFphone'],
+      'line',
+      'email',
+      [],
+    );
+
+    // Assess
+    expect(!isIssue(result) && result.skipped).toEqual([]);
+    expect(!isIssue(result) && result.columns.map((c) => c.column)).toEqual([
+      'email',
+      'name',
+      'note',
+      'tags',
+      'phone',
+    ]);
+    // Plain spaces are ordinary trimming and not listed.
+    expect(!isIssue(result) && result.cleanups).toEqual([
+      { column: 1, name: 'email', removed: ['U+00A0'] },
+      { column: 2, name: 'name', removed: ['U+200B'] },
+      { column: 3, name: 'note', removed: ['U+200C', 'U+200D', 'U+3000'] },
+      { column: 5, name: 'phone', removed: ['U+FEFF'] },
+    ]);
   });
 });
 

@@ -74,6 +74,9 @@ describe('RULES §3 phone / mobile (E.164 or national format with the workspace 
     ['912-345-678', '+886912345678', 'TW'],
     ['223456789', '+886223456789', 'TW'],
     ['7911123456', '+447911123456', 'GB'],
+    // Indonesia writes its national format with a parenthesis first: (021) 8350123.
+    ['218350123', '+62218350123', 'ID'],
+    ['8123456789', '+628123456789', 'ID'],
   ])('recovers %s that lost its leading zero as %s with a warning', (value, e164, region) => {
     // Prepare
     const warnings: Issue[] = [];
@@ -100,6 +103,18 @@ describe('RULES §3 phone / mobile (E.164 or national format with the workspace 
 
     // Act
     const result = createPhoneNormaliser('TW').national('mobile', '431840819', warnings);
+
+    // Assess
+    expect(isIssue(result) && result.code).toBe('INVALID_PHONE');
+    expect(warnings).toEqual([]);
+  });
+
+  it('fails Indonesian digits that lost a zero when they also read as +62 and a number (ambiguous), never a silent landline', () => {
+    // Prepare: 62812345678 is (0628) 12345678 without its 0, and also +62 812-345-678 without its +.
+    const warnings: Issue[] = [];
+
+    // Act
+    const result = createPhoneNormaliser('ID').national('mobile', '62812345678', warnings);
 
     // Assess
     expect(isIssue(result) && result.code).toBe('INVALID_PHONE');

@@ -421,6 +421,53 @@ describe('RULES §2 Malformed rows and cell limits', () => {
     expect(!result.ok && result.error.message).toContain('18 bytes');
   });
 
+  it.each([
+    ['NUL', 'B\u0000ob', 'U+0000', 2],
+    ['a C0 control', 'Bo\u0007b', 'U+0007', 3],
+    ['DEL', '\u007FBob', 'U+007F', 1],
+    ['a C1 control', 'Bob\u0085', 'U+0085', 4],
+  ])(
+    'fails a cell holding %s with INVALID_CHARACTER, naming the column and the character',
+    (_c, cell, cp, at) => {
+      // Act
+      const result = validator(['email', 'name'], 'line', 'email')(['a@example.com', cell], 2);
+
+      // Assess
+      expect(!result.ok && result.error.code).toBe('INVALID_CHARACTER');
+      expect(!result.ok && result.error.message).toContain(`column "name"`);
+      expect(!result.ok && result.error.message).toContain(`(${cp}) at character ${at}`);
+    },
+  );
+
+  it('accepts tab, CR and LF inside a cell (a quoted multi-line note)', () => {
+    const result = validator(
+      ['email', 'note'],
+      'line',
+      'email',
+    )(['a@example.com', 'line 1\r\nline 2\tend'], 2);
+
+    expect(result.ok && result.row.profile.note).toBe('line 1\r\nline 2\tend');
+  });
+
+  it('trims invisible characters at the edges of a data cell like spaces, and keeps them inside', () => {
+    // Act
+    const result = validator(
+      ['email', 'name'],
+      'line',
+      'email',
+    )(['\u200Ba@example.com\u00A0', '\u3000王\u200D小明\u200C\uFEFF'], 2);
+
+    // Assess
+    expect(result.ok && result.row.key.value).toBe('a@example.com');
+    expect(result.ok && result.row.profile.name).toBe('王\u200D小明');
+  });
+
+  it('treats a key cell of invisible characters only as blank', () => {
+    const result = validator(['email', 'name'], 'line', 'email')(['\u200B\u200C', 'Ann'], 2);
+
+    expect(!result.ok && result.error.code).toBe('KEY_EMPTY');
+  });
+
   it('accepts a large note under the default 64 KiB cell limit', () => {
     const result = validator(['email', 'note'], 'line', 'email')(['a@example.com', 'n'.repeat(60_000)], 2);
 
@@ -450,14 +497,24 @@ describe('RULES §7 A fixed failures.csv imports as is', () => {
     expect(result.ok && result.row.profile.name).toBe('-Amy-');
   });
 
-  it('keeps a leading quote in a file that is not a report', () => {
+  it('takes the guard off in any file (an export, too): a quote before a formula lead is never data', () => {
     // Prepare
     const validate = validator(['WhatsApp_mobile', 'messaging_status', 'display_name'], 'whatsapp', 'phone');
 
     // Act
-    const result = validate(['+886912345678', 'opted_in', "'-Amy-"], 2);
+    const result = validate(["'+886912345678", 'opted_in', "''-Amy-"], 2);
 
     // Assess
+    expect(result.ok && result.row.key.value).toBe('+886912345678');
     expect(result.ok && result.row.profile.name).toBe("'-Amy-");
+  });
+
+  it('keeps a leading quote that guards nothing', () => {
+    const validate = validator(['WhatsApp_mobile', 'messaging_status', 'display_name'], 'whatsapp', 'phone');
+
+    expect(validate(['+886912345678', 'opted_in', "'tis Amy"], 2)).toMatchObject({
+      ok: true,
+      row: { profile: { name: "'tis Amy" } },
+    });
   });
 });

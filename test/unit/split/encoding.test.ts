@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import {
   decodeBytes,
@@ -5,6 +6,7 @@ import {
   ENCODING_NAMES,
   legacyInvalidAt,
   utf8InvalidAt,
+  utf16TruncatedAt,
 } from '../../../shared/pipeline/csv/encoding.js';
 import { encode, type FixtureEncoding, lineCsv } from '../../helpers/split/fixtures.js';
 
@@ -27,12 +29,67 @@ describe('Function: detectEncoding', () => {
     expect(decodeBytes(bytes.subarray(bomLength), encoding)).toBe(lineCsv(50));
   });
 
-  it('detects GB18030 with Simplified Chinese names', () => {
+  it('detects GB18030 with Simplified Chinese names in a CN workspace', () => {
     const text = `name,phone\n${['王小明', '陈美丽', '张学友', '李小龙', '刘德华', '周杰伦', '邓丽君', '赵薇'].map((n, i) => `${n},091234567${i}`).join('\n')}\n`;
     const bytes = encode(text, 'gb18030');
 
-    expect(detectEncoding(bytes)).toEqual({ encoding: 'gb18030', bomLength: 0 });
+    expect(detectEncoding(bytes, { region: 'CN' })).toEqual({ encoding: 'gb18030', bomLength: 0 });
     expect(decodeBytes(bytes, 'gb18030')).toBe(text);
+  });
+
+  it('names GB18030 and Big5 as uncertain for the same few names without a region (both read as common characters)', () => {
+    const text = `name,phone\n${['王小明', '陈美丽', '张学友', '李小龙', '刘德华', '周杰伦', '邓丽君', '赵薇'].map((n, i) => `${n},091234567${i}`).join('\n')}\n`;
+
+    expect(detectEncoding(encode(text, 'gb18030')).uncertain).toEqual(['gb18030', 'big5']);
+  });
+
+  it.each([
+    [
+      'a 2-row Big5 file of a TW workspace, not as Windows-1252',
+      'name\n林思妤\n陳怡君\n',
+      'cp950',
+      'TW',
+      'big5',
+    ],
+    [
+      'a 20-row Big5 file of a TW workspace, not as GB18030',
+      `name\n${lineCsv(20)
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .join('\n')}`,
+      'cp950',
+      'TW',
+      'big5',
+    ],
+    [
+      'a 1-row Shift_JIS file of a JP workspace, not as Windows-1252 (ŽR“c)',
+      'name\n山田\n',
+      'cp932',
+      'JP',
+      'shift_jis',
+    ],
+    ['a 1-row Windows-1252 file of a FR workspace', 'name\nJosé\n', 'windows-1252', 'FR', 'windows-1252'],
+    [
+      'a 1-row UTF-8 Latin name without BOM, not as an ideograph inside the word',
+      'name\nSofía\n',
+      'utf8',
+      'FR',
+      'utf-8',
+    ],
+  ])('reads %s', (_case, text, codec, region, expected) => {
+    const bytes = iconv.encode(text, codec);
+
+    const detected = detectEncoding(bytes, { region });
+
+    expect(detected).toEqual({ encoding: expected, bomLength: 0 });
+    expect(decodeBytes(bytes, expected as 'big5')).toBe(text);
+  });
+
+  it('never lets the region settle a tie: GB18030 李娜 in a TW workspace is uncertain, not Big5 mojibake', () => {
+    const detected = detectEncoding(iconv.encode('name\n李娜\n', 'gb18030'), { region: 'TW' });
+
+    expect(detected.uncertain).toEqual(expect.arrayContaining(['big5', 'gb18030']));
   });
 
   it('detects Shift_JIS with Japanese names', () => {
@@ -110,6 +167,19 @@ describe('Function: detectEncoding', () => {
     const bytes = Buffer.concat([valid, Buffer.from([0x41, 0xa4, 0x2c, 0x0a])]);
 
     expect(detectEncoding(bytes)).toEqual({ encoding: 'big5', bomLength: 0 });
+  });
+});
+
+describe('Function: utf16TruncatedAt', () => {
+  it.each([
+    ['utf-16le', 9, [0x6f, 0x00], 8],
+    ['utf-16le', 8, [0x3d, 0xd8], 6],
+    ['utf-16be', 8, [0xd8, 0x3d], 6],
+    ['utf-16le', 8, [0x00, 0xde], undefined],
+    ['utf-16le', 8, [0x6f, 0x00], undefined],
+    ['utf-16be', 0, [], undefined],
+  ] as const)('finds where a %s file of %i bytes ending %j is cut: %s', (encoding, size, tail, expected) => {
+    expect(utf16TruncatedAt(encoding, size, Uint8Array.from(tail))).toBe(expected);
   });
 });
 

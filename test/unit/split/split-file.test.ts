@@ -1,9 +1,11 @@
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
+import { ENCODING_NAMES } from '../../../shared/pipeline/csv/encoding.js';
 import type { BatchMessage, ManifestEntry, PartHeader, PartRow } from '../../../shared/pipeline/messages.js';
 import type { SplitResult } from '../../../shared/pipeline/split/split-file.js';
 import { BATCH_PARTITIONS } from '../../../shared/resources.js';
 import { chineseName, encode, lineCsv, mobile } from '../../helpers/split/fixtures.js';
-import { type SplitWorld, splitWorld } from '../../helpers/split/world.js';
+import { BUCKET, type SplitWorld, splitWorld } from '../../helpers/split/world.js';
 
 const KEY = 'incoming/acme/line/phone/contacts.csv';
 
@@ -289,7 +291,7 @@ describe('Function: splitFile', () => {
       ['incoming/acme/sms/phone/a.csv', 'acme', 'UNKNOWN_CHANNEL'],
       ['incoming/acme/edm/line_uid/a.csv', 'acme', 'KEY_NOT_ALLOWED'],
       ['incoming/acme/line/phone/a.txt', 'acme', 'NOT_CSV'],
-      ['incoming/Not_A_Workspace/line/phone/a.csv', 'unknown', 'INVALID_OBJECT_KEY'],
+      ['incoming/acme/line/phone/members.xlsx', 'acme', 'NOT_CSV'],
     ])('rejects the key %s under workspace %s with %s', async (key, workspace, code) => {
       const world = splitWorld();
       world.store.upload(key, 'phone\n0912345678\n');
@@ -298,6 +300,47 @@ describe('Function: splitFile', () => {
 
       expect(rejected.result.workspace).toBe(workspace);
       expect(rejected.code).toBe(code);
+    });
+
+    it.each([
+      ['incoming/Not_A_Workspace/line/phone/a.csv', 'INVALID_OBJECT_KEY'],
+      ['incoming/unknown/line/phone/a.csv', 'UNKNOWN_WORKSPACE'],
+      ['incoming/acmee/line/phone/a.csv', 'UNKNOWN_WORKSPACE'],
+      ['incoming/acmee/sms/phone/a.xlsx', 'UNKNOWN_WORKSPACE'],
+    ])('tells only the operators about %s (%s): no job, no report, no tenant', async (key, code) => {
+      // Prepare: only acme is registered
+      const world = splitWorld({ registered: ['acme'] });
+      world.store.upload(key, 'phone\n0912345678\n');
+
+      // Act
+      const [result] = await world.splitAll(key);
+
+      // Assess
+      expect(result?.status).toBe('unattributed');
+      expect(world.ledger.jobs.size).toBe(0);
+      expect(world.aggregates).toEqual([]);
+      expect(world.batches.messages).toEqual([]);
+      expect(world.workspaces.settings.size).toBe(0);
+      expect(world.alerts).toHaveLength(1);
+      expect(world.alerts[0]?.attributes).toEqual({ outcome: 'rejected', code });
+      expect(JSON.parse(world.alerts[0]?.message as string)).toMatchObject({
+        rejection: { code },
+        source: { bucket: BUCKET, key },
+      });
+    });
+
+    it('imports into a workspace once it is registered', async () => {
+      // Prepare
+      const world = splitWorld({ registered: [] });
+      await world.workspaces.putSettings('acme', { region: 'TW' });
+      world.store.upload(KEY, 'phone\n0912345678\n');
+
+      // Act
+      const [result] = await world.splitAll(KEY);
+
+      // Assess
+      expect(result?.status).toBe('split');
+      expect(world.alerts).toEqual([]);
     });
 
     it('rejects an empty file', async () => {
@@ -339,6 +382,84 @@ describe('Function: splitFile', () => {
 
       expect(rejected.code).toBe('UNDECODABLE_BYTES');
       expect(rejected.message).toMatch(/at byte \d+/);
+    });
+
+    it.each([
+      [
+        'utf-16le',
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('phone,name\n0912345678,Bo', 'utf16le')]),
+      ],
+      ['utf-16be', Buffer.from([0xfe, 0xff, 0x00, 0x70, 0x00, 0x0a, 0x00, 0x31, 0xd8, 0x3d])],
+    ])(
+      'rejects a %s file cut inside a character with its byte offset, never storing U+FFFD',
+      async (_e, whole) => {
+        // Prepare: LE cut after the first byte of "o" (odd length); BE ending on half a surrogate pair
+        const world = splitWorld();
+        const cut = _e === 'utf-16le' ? whole.subarray(0, whole.length - 1) : whole;
+        world.store.upload(KEY, cut);
+
+        // Act
+        const rejected = await rejection(world, KEY);
+
+        // Assess
+        expect(rejected.code).toBe('UNDECODABLE_BYTES');
+        expect(rejected.message).toContain(
+          `ends in the middle of a ${_e.toUpperCase()} character at byte ${_e === 'utf-16le' ? cut.length - 1 : cut.length - 2}`,
+        );
+      },
+    );
+
+    it('imports a whole UTF-16 file whose last character is a surrogate pair', async () => {
+      const world = splitWorld();
+      world.store.upload(
+        KEY,
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('phone,name\n0912345678,Bo😀', 'utf16le')]),
+      );
+
+      const [result] = await world.splitAll(KEY);
+
+      expect(result?.status).toBe('split');
+    });
+
+    it.each([
+      ['TW', 'big5', '林思妤\n陳怡君', 'big5'],
+      ['JP', 'cp932', '山田', 'shift_jis'],
+    ])(
+      'uses the %s region as a hint: a short %s file decodes right, not as Windows-1252',
+      async (region, codec, names, expected) => {
+        // Prepare
+        const world = splitWorld();
+        await world.workspaces.putSettings('acme', { region });
+        const text = `name,phone\n${names
+          .split('\n')
+          .map((n, i) => `${n},091234567${i}`)
+          .join('\n')}\n`;
+        world.store.upload(KEY, iconv.encode(text, codec));
+
+        // Act
+        const [result] = await world.splitAll(KEY);
+
+        // Assess
+        expect(result?.status).toBe('split');
+        const job = world.ledger.jobs.get(`acme/${result?.importId}`);
+        expect(job?.encoding).toBe(ENCODING_NAMES[expected as 'big5']);
+      },
+    );
+
+    it('rejects ENCODING_UNCERTAIN, naming the candidates and how to save as UTF-8, when nothing settles the encoding', async () => {
+      // Prepare: 李娜 in GB18030 is two common Big5 characters too; a TW workspace's hint must not guess
+      const world = splitWorld();
+      await world.workspaces.putSettings('acme', { region: 'TW' });
+      world.store.upload(KEY, iconv.encode('name,phone\n李娜,0912345678\n', 'gb18030'));
+
+      // Act
+      const rejected = await rejection(world, KEY);
+
+      // Assess
+      expect(rejected.code).toBe('ENCODING_UNCERTAIN');
+      expect(rejected.message).toContain('Big5 (CP950)');
+      expect(rejected.message).toContain('GB18030');
+      expect(rejected.message).toContain('CSV UTF-8');
     });
 
     it('rejects a file with an undecodable row found before any batch was flushed', async () => {
