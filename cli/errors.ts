@@ -59,6 +59,8 @@ const OPERATOR_ERRORS = new Set([
   'WorkspaceNotSuspendedError',
   'InvalidReinstatementError',
   'SendingStateChangedError',
+  'FieldTypeChangeError',
+  'FieldNotFoundError',
 ]);
 
 /** Whether an error is one the operator caused or can fix, so that its one-line message is enough. */

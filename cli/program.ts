@@ -151,7 +151,18 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .requiredOption('-n, --name <name>', 'the column name, exactly as files will carry it')
     .requiredOption('-t, --type <type>', 'text, number, date, boolean or select')
     .option('--options <values>', 'select: the allowed values, comma-separated')
+    .option('--force', 'allow another type for an existing field (says how many contacts hold values)')
     .action(run(async (ctx, opts: FieldOptions) => (await workspaceCommands()).defineField(ctx, opts)));
+  fields
+    .command('remove')
+    .description('remove a custom field: files no longer fill it; contacts keep their values')
+    .requiredOption(...WORKSPACE_OPTION)
+    .requiredOption('-n, --name <name>', 'the field to remove')
+    .action(
+      run(async (ctx, opts: { workspace: string; name: string }) =>
+        (await workspaceCommands()).removeField(ctx, opts),
+      ),
+    );
   fields
     .command('list')
     .description("list a workspace's custom fields")

@@ -10,7 +10,7 @@ import { SnsNotifier } from '../shared/adapters/sns-notifier.js';
 import { DynamoWorkspaceStore } from '../shared/adapters/workspace-store.js';
 import { ConfigurationError } from '../shared/config.js';
 import type { Notifier } from '../shared/pipeline/aggregate/notifier.js';
-import type { ContactStore, ImportLedger, WorkspaceStore } from '../shared/pipeline/ports.js';
+import type { ContactStore, ImportLedger } from '../shared/pipeline/ports.js';
 import type { HealthStore } from '../shared/pipeline/sending-health/ports.js';
 import type { Target } from './target.js';
 
@@ -26,7 +26,7 @@ export function contactStore(target: Target): ContactStore {
   return new DynamoContactStore(target.clients.dynamodb, target.config.resources.tables.contacts.name);
 }
 
-export function workspaceStore(target: Target): WorkspaceStore {
+export function workspaceStore(target: Target): DynamoWorkspaceStore {
   return new DynamoWorkspaceStore(target.clients.dynamodb, target.config.resources.tables.contacts.name);
 }
 

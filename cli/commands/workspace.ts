@@ -11,11 +11,12 @@ import {
   type WorkspaceHealth,
   workspaceHealth,
 } from '../../shared/pipeline/sending-health/workspace-health.js';
+import { defineCustomField, removeCustomField } from '../../shared/pipeline/custom-fields.js';
 import { UsageError } from '../errors.js';
 import { println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
-import { healthStore, notifier, workspaceStore } from '../stores.js';
-import { withTarget } from '../target.js';
+import { contactStore, healthStore, notifier, workspaceStore } from '../stores.js';
+import { type Target, withTarget } from '../target.js';
 import { parseChannel, parseFieldType, parseList, parseWorkspace } from '../validate.js';
 
 /** One CSV line (names with commas or quotes are quoted as a CSV reader expects). */
@@ -64,7 +65,7 @@ const RESERVED = new Set([
  * parseFieldDefinition({ name: 'member_tier', type: 'select', options: 'regular,silver,gold' });
  * // { name: 'member_tier', type: 'select', options: ['regular', 'silver', 'gold'] }
  */
-export function parseFieldDefinition(options: Omit<FieldOptions, 'workspace'>): CustomFieldDefinition {
+export function parseFieldDefinition(options: Omit<FieldOptions, 'workspace' | 'force'>): CustomFieldDefinition {
   const name = options.name.trim();
   if (name === '' || name !== options.name)
     throw new UsageError(`--name must be a column name without surrounding spaces, got "${options.name}"`);
@@ -88,17 +89,52 @@ export interface FieldOptions {
   readonly type: string;
   /** Comma-separated values of a select field. */
   readonly options?: string;
+  /** Allows another type for an existing field. */
+  readonly force?: boolean;
 }
 
-/** `fields define -w W -n N -t T [--options a,b]`. */
+const fieldDeps = (target: Target) => ({
+  workspaces: workspaceStore(target),
+  contacts: contactStore(target),
+});
+
+/**
+ * `fields define -w W -n N -t T [--options a,b] [--force]`: another type for an existing field needs
+ * --force, which then says how many contacts hold a value of the old type.
+ */
 export async function defineField(ctx: CommandContext, options: FieldOptions): Promise<number> {
   const workspace = parseWorkspace(options.workspace);
   const field = parseFieldDefinition(options);
-  await withTarget(ctx, (target) => workspaceStore(target).defineField(workspace, field));
+  const result = await withTarget(ctx, (target) =>
+    defineCustomField(workspace, field, { force: options.force }, fieldDeps(target)),
+  );
   const detail = field.options ? ` (${field.options.join(', ')})` : '';
+  const verb = result.previous ? 'redefined' : 'defined';
   println(
     ctx.io.stdout,
-    `custom field ${field.name} (${field.type}${detail}) defined for workspace ${workspace}`,
+    `custom field ${field.name} (${field.type}${detail}) ${verb} for workspace ${workspace}`,
+  );
+  if (result.holders !== undefined && result.previous) {
+    println(
+      ctx.io.stdout,
+      `${result.holders} contacts hold a ${result.previous.type} value of ${field.name}: they keep it until an import sets a new one`,
+    );
+  }
+  return EXIT.ok;
+}
+
+/** `fields remove -w W -n N`: files no longer fill the field; contacts keep their values. */
+export async function removeField(
+  ctx: CommandContext,
+  options: { workspace: string; name: string },
+): Promise<number> {
+  const workspace = parseWorkspace(options.workspace);
+  const { holders } = await withTarget(ctx, (target) =>
+    removeCustomField(workspace, options.name, fieldDeps(target)),
+  );
+  println(
+    ctx.io.stdout,
+    `custom field ${options.name} removed from workspace ${workspace}; ${holders} contacts keep their values (a column of that name is now skipped)`,
   );
   return EXIT.ok;
 }

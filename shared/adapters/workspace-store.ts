@@ -172,6 +172,15 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
     });
   }
 
+  /** Deletes a custom field's definition; false when the workspace had no field of that name. */
+  async removeField(workspace: string, name: string): Promise<boolean> {
+    const removed = await this.table.delete({
+      Key: { pk: metaPk(workspace), sk: `${FIELD_PREFIX}${name}` },
+      ReturnValues: 'ALL_OLD',
+    });
+    return removed !== undefined;
+  }
+
   /**
    * Settings and custom fields in one Query (what the splitter needs before it reads a file).
    *
