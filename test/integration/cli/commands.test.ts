@@ -6,28 +6,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXAMPLES_DIR } from '../../../cli/demo-plan.js';
-import { type Runner, startRunner } from '../../../infra/local/runner.js';
 import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../../shared/domain/channels.js';
 import type { ImportSummary } from '../../../shared/pipeline/aggregate/summary.js';
 import { cli } from '../../helpers/cli/run.js';
-import { useEmulator } from '../../helpers/emulator.js';
+import { useCliStack } from '../../helpers/cli/runner.js';
 
-const env = useEmulator();
-let runner: Runner;
-
-beforeAll(async () => {
-  runner = await startRunner({
-    endpoint: inject('emulatorEndpoint'),
-    provisioned: env.provisioned,
-    sweepIntervalMs: 0,
-  });
-});
-
-afterAll(async () => {
-  await runner?.stop();
-});
+const stack = useCliStack();
+const { env } = stack;
 
 const WS = 'cli-tw';
 const IMPORT_ID = new RegExp(`^${WS}\\.[0-9a-f]{24}$`);
@@ -171,7 +158,7 @@ describe('Command: submit', () => {
 
     // Act
     const submitted = await cli(['submit', 'one.csv', '-w', WS, '-c', 'edm', '-k', 'email'], { cwd: dir });
-    await runner.idle();
+    await stack.runner.idle();
     const importId = submitted.stdout.trim();
     const status = await cli(['status', importId]);
 

@@ -5,26 +5,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Runner, startRunner } from '../../../infra/local/runner.js';
+import { describe, expect, it } from 'vitest';
 import { cli } from '../../helpers/cli/run.js';
-import { useEmulator } from '../../helpers/emulator.js';
+import { useCliStack } from '../../helpers/cli/runner.js';
 
-const env = useEmulator();
-let runner: Runner;
-
-beforeAll(async () => {
-  runner = await startRunner({
-    endpoint: inject('emulatorEndpoint'),
-    provisioned: env.provisioned,
-    sweepIntervalMs: 0,
-    disabled: ['sendingHealth'],
-  });
-});
-
-afterAll(async () => {
-  await runner?.stop();
-});
+useCliStack({ disabled: ['sendingHealth'] });
 
 const WS = 'cli-fields';
 
