@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { ExportOptions } from './commands/export.js';
+import type { HistoryOptions } from './commands/history.js';
 import type { SubmitOptions } from './commands/imports.js';
 import type { FieldOptions, ReinstateOptions, WorkspaceOptions } from './commands/workspace.js';
 import { describeError, isOperatorError, MissingComponentError } from './errors.js';
@@ -72,6 +73,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const workspaceCommands = () => load('the workspace commands', () => import('./commands/workspace.js'));
   const exportCommand = () => load('the contact export', () => import('./commands/export.js'));
   const demoCommand = () => load('the demo', () => import('./commands/demo.js'));
+  const historyCommand = () => load('the import history', () => import('./commands/history.js'));
 
   const local = program.command('local').description('run the whole pipeline on this machine');
   local
@@ -122,6 +124,18 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
         (await importCommands()).report(ctx, importId, opts),
       ),
     );
+
+  const imports = program.command('imports').description("a workspace's imports");
+  imports
+    .command('list')
+    .description(
+      'the imports of a workspace, newest first: time, file, channel, key, outcome, counts, uploader',
+    )
+    .requiredOption(...WORKSPACE_OPTION)
+    .addOption(new Option('--limit <n>', 'at most this many imports').default('20'))
+    .option('--since <date>', 'only imports created since this date (YYYY-MM-DD, UTC) or ISO time')
+    .option('--json', 'print the import jobs as JSON')
+    .action(run(async (ctx, opts: HistoryOptions) => (await historyCommand()).listImports(ctx, opts)));
 
   program
     .command('template')

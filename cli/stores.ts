@@ -10,7 +10,7 @@ import { SnsNotifier } from '../shared/adapters/sns-notifier.js';
 import { DynamoWorkspaceStore } from '../shared/adapters/workspace-store.js';
 import { ConfigurationError } from '../shared/config.js';
 import type { Notifier } from '../shared/pipeline/aggregate/notifier.js';
-import type { ContactStore, ImportLedger } from '../shared/pipeline/ports.js';
+import type { ContactStore } from '../shared/pipeline/ports.js';
 import type { HealthStore } from '../shared/pipeline/sending-health/ports.js';
 import type { Target } from './target.js';
 
@@ -18,7 +18,7 @@ export function objectStore(target: Target): S3ObjectStore {
   return new S3ObjectStore(target.clients.s3, target.bucket);
 }
 
-export function importLedger(target: Target): ImportLedger {
+export function importLedger(target: Target): DynamoImportLedger {
   return new DynamoImportLedger(target.clients.dynamodb, target.config.resources.tables.imports.name);
 }
 

@@ -301,6 +301,8 @@ export class ContactImportStack extends Stack {
           logRemovalPolicy: retain,
         })
       : undefined;
+    // The splitter names SFTP uploads in the history by the partner role's session (`imports list`).
+    if (this.sftp) this.functions.splitter.fn.addEnvironment('SFTP_ROLE_ID', this.sftp.accessRole.roleId);
 
     this.addOutputs();
     this.suppressAcceptedFindings();

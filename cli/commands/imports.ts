@@ -2,6 +2,7 @@
  * `submit`, `status` and `report`: put a file into the pipeline, follow it, fetch what it produced.
  */
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
@@ -9,6 +10,7 @@ import { importIdFor } from '../../shared/ids.js';
 import { reportKeys } from '../../shared/pipeline/aggregate/aggregate.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
 import type { ImportJob, ImportOutcome } from '../../shared/pipeline/ports.js';
+import { cliUploadedBy, UPLOADED_BY_METADATA } from '../../shared/pipeline/uploader.js';
 import { ImportNotFoundError, StackUnavailableError, UsageError } from '../errors.js';
 import { displayPath, jobLine, summaryLines } from '../format.js';
 import { type CliIO, println } from '../io.js';
@@ -83,6 +85,15 @@ export interface Submitted {
   readonly versionId: string;
 }
 
+/** Who runs the CLI, for the history (`uploaded by cli (<name>)`): the OS user. */
+function operatorName(env: NodeJS.ProcessEnv): string {
+  try {
+    return env.USER || env.USERNAME || userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /**
  * Checks the arguments, then uploads the file to `incoming/<workspace>/<channel>/<key>/<file name>` and
  * names the import from the new object version (the pipeline derives the same id).
@@ -95,13 +106,16 @@ export async function uploadImport(
   cwd: string,
   file: string,
   options: Pick<SubmitOptions, 'workspace' | 'channel' | 'key'>,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Submitted> {
   const workspace = parseWorkspace(options.workspace);
   const channel = parseChannel(options.channel);
   const key = parseKey(channel, options.key);
   const csv = checkCsvFile(resolve(cwd, file));
   const objectKey = incomingKey(workspace, channel, key, csv.objectName);
-  const versionId = await objectStore(target).upload(objectKey, createReadStream(csv.path), 'text/csv');
+  const versionId = await objectStore(target).upload(objectKey, createReadStream(csv.path), 'text/csv', {
+    [UPLOADED_BY_METADATA]: cliUploadedBy(operatorName(env)),
+  });
   if (!versionId) {
     throw new StackUnavailableError(
       `bucket ${target.bucket} returned no version id: versioning must be enabled (deploy or provision the stack)`,
@@ -143,7 +157,7 @@ export async function submit(ctx: CommandContext, file: string, options: SubmitO
   parseWorkspace(options.workspace);
   checkCsvFile(resolve(io.cwd, file));
   return withTarget(ctx, async (target) => {
-    const submitted = await uploadImport(target, io.cwd, file, options);
+    const submitted = await uploadImport(target, io.cwd, file, options, io.env);
     const uri = `s3://${submitted.bucket}/${submitted.objectKey}`;
     if (!options.wait && !options.json) {
       println(io.stdout, submitted.importId);

@@ -6,12 +6,12 @@ import { stringify } from 'csv-stringify/sync';
 import { checkRegion, checkTimeZone } from '../../shared/adapters/workspace-store.js';
 import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../shared/domain/channels.js';
 import { CHANNELS, type CustomFieldDefinition, type WorkspaceSettings } from '../../shared/domain/model.js';
+import { defineCustomField, removeCustomField } from '../../shared/pipeline/custom-fields.js';
 import {
   reinstate,
   type WorkspaceHealth,
   workspaceHealth,
 } from '../../shared/pipeline/sending-health/workspace-health.js';
-import { defineCustomField, removeCustomField } from '../../shared/pipeline/custom-fields.js';
 import { UsageError } from '../errors.js';
 import { println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
@@ -65,7 +65,9 @@ const RESERVED = new Set([
  * parseFieldDefinition({ name: 'member_tier', type: 'select', options: 'regular,silver,gold' });
  * // { name: 'member_tier', type: 'select', options: ['regular', 'silver', 'gold'] }
  */
-export function parseFieldDefinition(options: Omit<FieldOptions, 'workspace' | 'force'>): CustomFieldDefinition {
+export function parseFieldDefinition(
+  options: Omit<FieldOptions, 'workspace' | 'force'>,
+): CustomFieldDefinition {
   const name = options.name.trim();
   if (name === '' || name !== options.name)
     throw new UsageError(`--name must be a column name without surrounding spaces, got "${options.name}"`);

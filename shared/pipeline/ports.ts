@@ -2,6 +2,7 @@
  * The ports the use cases depend on. `shared/adapters/` implements them over DynamoDB; tests may pass
  * in-memory fakes only for shaping inputs, never to prove DynamoDB behaviour.
  */
+
 import type {
   Channel,
   Contact,
@@ -14,6 +15,7 @@ import type {
   WorkspaceFlags,
   WorkspaceSettings,
 } from '../domain/model.js';
+import type { Uploader } from './uploader.js';
 
 export type JobStatus = 'splitting' | 'processing' | 'aggregating' | 'completed' | 'rejected';
 export type ImportOutcome = 'succeeded' | 'completed_with_errors' | 'rejected';
@@ -39,6 +41,8 @@ export interface ImportJob {
   readonly channel?: Channel;
   readonly key?: KeyName;
   readonly source: SourceObject;
+  /** Who or what uploaded the file (absent on jobs created before it was recorded). */
+  readonly uploadedBy?: Uploader;
   readonly status: JobStatus;
   /** ISO timestamps. */
   readonly createdAt: string;
@@ -69,6 +73,7 @@ export interface NewJob {
   readonly channel?: Channel;
   readonly key?: KeyName;
   readonly source: SourceObject;
+  readonly uploadedBy?: Uploader;
 }
 
 export interface ImportLedger {

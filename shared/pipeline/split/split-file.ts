@@ -23,6 +23,7 @@ import type { CsvRecord } from '../csv/tokenizer.js';
 import { emptyCounts, type ManifestEntry, manifestKey, type PartRow, partKey } from '../messages.js';
 import type { ObjectStore } from '../part-store.js';
 import type { ImportJob, ImportLedger, SourceObject, WorkspaceStore } from '../ports.js';
+import { uploaderOf } from '../uploader.js';
 import { batchEnvelope, partRows, RowBuffer } from './buffers.js';
 import type { CarriedBuffer, ContinuationMessage, RecordPosition, SplitCheckpoint } from './messages.js';
 import { MAX_MESSAGE_BYTES, type MessageSender, type OutgoingMessage } from './ports.js';
@@ -76,6 +77,8 @@ export interface SplitDeps {
   readonly logger: PipelineLogger;
   readonly limits?: ImportLimits;
   readonly tuning?: Partial<SplitTuning>;
+  /** The role id of the SFTP partners' access role, to name SFTP uploads (absent without partners). */
+  readonly sftpRoleId?: string;
 }
 
 /** A new object in the upload bucket (an S3 event record, its key decoded). */
@@ -85,6 +88,8 @@ export interface ObjectCreated {
   readonly key: string;
   /** Absent in moto's events (and for unversioned buckets): read with HeadObject. */
   readonly versionId?: string;
+  /** The event's `userIdentity.principalId`: who wrote the object (see `uploader.ts`). */
+  readonly principalId?: string;
 }
 
 export type SplitRequest = ObjectCreated | ContinuationMessage;
@@ -158,6 +163,7 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
     importId,
     ...(isIssue(parsed) ? {} : { channel: parsed.channel, key: parsed.key }),
     source,
+    uploadedBy: uploaderOf(head.metadata, request.principalId, deps.sftpRoleId),
   });
   if (job.status !== 'splitting') return duplicate(job, deps);
 
