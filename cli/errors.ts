@@ -60,6 +60,8 @@ const OPERATOR_ERRORS = new Set([
   'InvalidReinstatementError',
   'SendingStateChangedError',
   'FieldTypeChangeError',
+  'RiskAcceptanceNotRequiredError',
+  'InvalidRiskAcceptanceError',
   'FieldNotFoundError',
 ]);
 

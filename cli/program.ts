@@ -3,10 +3,12 @@
  * line in-process (the tests call it with their own streams); `cli/main.ts` runs it for the terminal.
  *
  * Exit codes: 0 success (an import that succeeded), 2 an import completed with errors, 3 an import was
- * rejected, 1 the tool itself failed (bad arguments, stack unavailable, AWS error).
+ * rejected, 4 still running (`status` of an unfinished import, a `--wait` that timed out), 5 not allowed
+ * (`workspace can-send`), 1 the tool itself failed (bad arguments, stack unavailable, AWS error).
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { ExportOptions } from './commands/export.js';
+import type { AcceptRiskOptions, CanSendOptions } from './commands/gate.js';
 import type { HistoryOptions } from './commands/history.js';
 import type { SubmitOptions } from './commands/imports.js';
 import type { FieldOptions, ReinstateOptions, WorkspaceOptions } from './commands/workspace.js';
@@ -14,7 +16,14 @@ import { describeError, isOperatorError, MissingComponentError } from './errors.
 import { type CliIO, println } from './io.js';
 import type { TargetOptions } from './target.js';
 
-export const EXIT = { ok: 0, failed: 1, completedWithErrors: 2, rejected: 3 } as const;
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  completedWithErrors: 2,
+  rejected: 3,
+  stillRunning: 4,
+  notAllowed: 5,
+} as const;
 
 export interface GlobalOptions extends TargetOptions {
   readonly verbose?: boolean;
@@ -73,6 +82,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const workspaceCommands = () => load('the workspace commands', () => import('./commands/workspace.js'));
   const exportCommand = () => load('the contact export', () => import('./commands/export.js'));
   const demoCommand = () => load('the demo', () => import('./commands/demo.js'));
+  const gateCommands = () => load('the send gate', () => import('./commands/gate.js'));
   const historyCommand = () => load('the import history', () => import('./commands/history.js'));
 
   const local = program.command('local').description('run the whole pipeline on this machine');
@@ -208,6 +218,21 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .action(
       run(async (ctx, opts: ReinstateOptions) => (await workspaceCommands()).reinstateWorkspace(ctx, opts)),
     );
+  workspace
+    .command('accept-risk')
+    .description('record a signed WhatsApp Risk Acceptance Form: clears the WhatsApp send gate, and notifies')
+    .requiredOption(...WORKSPACE_OPTION)
+    .requiredOption('-c, --channel <channel>', 'whatsapp (the only channel with a risk acceptance)')
+    .requiredOption('--signed-by <name>', 'who signed the form (kept for audit)')
+    .requiredOption('--document <ref>', 'where the signed form is: a document number or URL (kept for audit)')
+    .action(run(async (ctx, opts: AcceptRiskOptions) => (await gateCommands()).acceptRisk(ctx, opts)));
+  workspace
+    .command('can-send')
+    .description('may the workspace send on a channel now? exit 0 yes, exit 5 no (with the reason)')
+    .requiredOption(...WORKSPACE_OPTION)
+    .requiredOption('-c, --channel <channel>', 'edm or whatsapp')
+    .option('--json', 'print the answer as JSON')
+    .action(run(async (ctx, opts: CanSendOptions) => (await gateCommands()).canSendCommand(ctx, opts)));
   workspace
     .command('set')
     .description('set the default phone region and the time zone of a workspace')

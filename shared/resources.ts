@@ -17,6 +17,7 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   aggregator: 300,
   sweeper: 120,
   sendingHealth: 60,
+  sendGate: 10,
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_TIMEOUT_SECONDS;

@@ -7,6 +7,7 @@ import { checkRegion, checkTimeZone } from '../../shared/adapters/workspace-stor
 import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../shared/domain/channels.js';
 import { CHANNELS, type CustomFieldDefinition, type WorkspaceSettings } from '../../shared/domain/model.js';
 import { defineCustomField, removeCustomField } from '../../shared/pipeline/custom-fields.js';
+import type { RiskAcceptance } from '../../shared/pipeline/send-gate/risk-acceptance.js';
 import {
   reinstate,
   type WorkspaceHealth,
@@ -190,6 +191,7 @@ export function healthLines(
   health: WorkspaceHealth,
   settings: WorkspaceSettings,
   fields: readonly CustomFieldDefinition[],
+  acceptances: readonly RiskAcceptance[] = [],
 ): string[] {
   const flags = Object.entries(health.flags)
     .filter(([, on]) => on)
@@ -210,10 +212,24 @@ export function healthLines(
     lines.push(`last reinstated ${last.reinstatedAt} by ${last.actor}: ${last.reason}`);
   }
   lines.push(`policy: ${health.policy}`);
+  lines.push(
+    settings.flags.whatsappRiskAcceptanceRequired
+      ? 'WhatsApp sending: GATED until a signed Risk Acceptance Form is recorded (workspace accept-risk)'
+      : 'WhatsApp sending: allowed',
+  );
+  if (acceptances.length === 0) lines.push('WhatsApp risk acceptances: none');
+  else {
+    lines.push('WhatsApp risk acceptances:');
+    for (const a of acceptances)
+      lines.push(`  ${a.acceptedAt} signed by ${a.signedBy}, document ${a.document}`);
+  }
   return lines;
 }
 
-/** `workspace show -w W [--json]`: settings, custom fields, flags and EDM sending health. */
+/**
+ * `workspace show -w W [--json]`: settings, custom fields, flags, EDM sending health, the WhatsApp gate and
+ * the history of its risk acceptances.
+ */
 export async function showWorkspace(
   ctx: CommandContext,
   options: { workspace: string; json?: boolean },
@@ -221,13 +237,16 @@ export async function showWorkspace(
   const workspace = parseWorkspace(options.workspace);
   await withTarget(ctx, async (target) => {
     const workspaces = workspaceStore(target);
-    const [settings, fields, health] = await Promise.all([
+    const [settings, fields, health, riskAcceptances] = await Promise.all([
       workspaces.getSettings(workspace),
       workspaces.listFields(workspace),
       workspaceHealth(workspace, { health: healthStore(target), workspaces }),
+      workspaces.whatsappRiskAcceptances(workspace),
     ]);
-    if (options.json) println(ctx.io.stdout, JSON.stringify({ settings, fields, health }, null, 2));
-    else for (const line of healthLines(health, settings, fields)) println(ctx.io.stdout, line);
+    if (options.json)
+      println(ctx.io.stdout, JSON.stringify({ settings, fields, health, riskAcceptances }, null, 2));
+    else
+      for (const line of healthLines(health, settings, fields, riskAcceptances)) println(ctx.io.stdout, line);
   });
   return EXIT.ok;
 }

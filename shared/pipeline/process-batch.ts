@@ -18,7 +18,7 @@ import { issue } from '../domain/codes.js';
 import { type Candidates, decide, type Plan } from '../domain/decide.js';
 import { identitiesOf, identityKey, keyIdentity, rowIdentities } from '../domain/identities.js';
 import type { Contact, Identity, Issue, Outcome, RowCounts } from '../domain/model.js';
-import { needsWhatsappRiskAcceptance } from '../domain/status.js';
+import { addsWhatsappRisk } from '../domain/status.js';
 import { contactIdFor } from '../ids.js';
 import type { PipelineLogger } from './aggregate/aggregate.js';
 import { formatPart, type PartFile, parsePart } from './aggregate/part-file.js';
@@ -242,10 +242,10 @@ async function inParallel<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** What happened to the rows: their results, and the contacts that were written. */
+/** What happened to the rows: their results, and the written contacts that add WhatsApp risk. */
 interface Applied {
   readonly results: Map<number, RowResult>;
-  readonly written: Contact[];
+  readonly riskAdded: Contact[];
   /** The results of the first plan, before any race was re-decided (the part file's first content). */
   readonly firstPlan: Map<number, RowResult>;
 }
@@ -262,7 +262,7 @@ async function applyRows(
   beforeWrite: (firstPlan: Map<number, RowResult>) => Promise<void>,
 ): Promise<Applied> {
   const results = new Map<number, RowResult>();
-  const written: Contact[] = [];
+  const riskAdded: Contact[] = [];
   let firstPlan: Map<number, RowResult> | undefined;
   let pending = rows;
   for (let round = 0; pending.length > 0; round++) {
@@ -277,7 +277,9 @@ async function applyRows(
     await inParallel(groups, deps.writeConcurrency ?? 8, async ([group, writes]) => {
       try {
         await deps.contacts.write(ctx.workspace, writes);
-        written.push(...writes.map((w) => w.contact));
+        riskAdded.push(
+          ...writes.filter((w) => addsWhatsappRisk(w.contact, w.previous)).map((w) => w.contact),
+        );
       } catch (err) {
         const raced = err instanceof ConcurrentModificationError || err instanceof IdentityTakenError;
         if (!raced && !(err instanceof WriteTooLargeError)) throw err;
@@ -305,7 +307,7 @@ async function applyRows(
     }
     pending = retry;
   }
-  return { results, written, firstPlan: firstPlan ?? new Map() };
+  return { results, riskAdded, firstPlan: firstPlan ?? new Map() };
 }
 
 function partOf(batchNo: number, rows: readonly BatchRow[], results: Map<number, RowResult>): string {
@@ -378,7 +380,7 @@ export async function processBatch(
   if (!logged && !sameResults(applied.results, applied.firstPlan)) {
     await deps.store.put(key, partOf(batchNo, rows, applied.results));
   }
-  await flagWhatsappRisk(deps.workspaces, workspace, applied.written);
+  await flagWhatsappRisk(deps.workspaces, workspace, applied.riskAdded);
 
   const counts = logged ? logged.header.counts : countsOf(applied.results);
   const { counted, job } = await deps.ledger.recordBatch(workspace, importId, batchNo, counts);
@@ -412,13 +414,13 @@ async function readProcessorPart(
   return part.header.writer === 'processor' ? part : undefined;
 }
 
-/** RULES §5: a written WhatsApp contact that is not_subscribed or opted_out flags the workspace. */
+/** RULES §5, §8: a write that adds a not_subscribed or opted_out WhatsApp contact flags the workspace. */
 async function flagWhatsappRisk(
   workspaces: WorkspaceStore,
   workspace: string,
-  written: Contact[],
+  riskAdded: Contact[],
 ): Promise<void> {
-  if (!written.some(needsWhatsappRiskAcceptance)) return;
+  if (riskAdded.length === 0) return;
   const { flags } = await workspaces.getSettings(workspace);
   if (!flags.whatsappRiskAcceptanceRequired) {
     await workspaces.setFlags(workspace, { whatsappRiskAcceptanceRequired: true });
