@@ -126,11 +126,12 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
 
   program
     .command('report')
-    .description("download an import's failures.csv, warnings.csv and summary.json")
+    .description("download an import's failures.csv, warnings.csv, summary.json and report.html")
     .argument('<importId>', 'the id printed by submit')
     .option('--out <dir>', 'where to write the files (default: ./import-reports/<importId>)')
+    .option('--open', 'open report.html in the browser (prints its path when nothing can open it)')
     .action(
-      run(async (ctx, importId: string, opts: { out?: string }) =>
+      run(async (ctx, importId: string, opts: { out?: string; open?: boolean }) =>
         (await importCommands()).report(ctx, importId, opts),
       ),
     );

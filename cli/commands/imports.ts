@@ -14,6 +14,7 @@ import { cliUploadedBy, UPLOADED_BY_METADATA } from '../../shared/pipeline/uploa
 import { ImportNotFoundError, StackUnavailableError, UsageError } from '../errors.js';
 import { displayPath, jobLine, summaryLines } from '../format.js';
 import { type CliIO, println } from '../io.js';
+import { openerCommand, openInBrowser } from '../open.js';
 import { type CommandContext, EXIT } from '../program.js';
 import { importLedger, objectStore } from '../stores.js';
 import { type Target, withTarget } from '../target.js';
@@ -175,6 +176,8 @@ export interface ReportFiles {
   readonly failures: string;
   readonly warnings: string;
   readonly summary: string;
+  /** report.html, whose links point at the three files beside it. */
+  readonly html: string;
 }
 
 /**
@@ -196,8 +199,9 @@ export async function downloadReport(
     failures: join(dir, 'failures.csv'),
     warnings: join(dir, 'warnings.csv'),
     summary: join(dir, 'summary.json'),
+    html: join(dir, 'report.html'),
   };
-  for (const part of ['failures', 'warnings', 'summary'] as const) {
+  for (const part of ['failures', 'warnings', 'summary', 'html'] as const) {
     await pipeline(await store.getStream(keys[part]), createWriteStream(files[part]));
   }
   return files;
@@ -230,13 +234,14 @@ export async function status(
 }
 
 /**
- * `report <importId> [--out DIR]`: downloads failures.csv, warnings.csv and summary.json and prints a
- * fresh presigned URL of failures.csv.
+ * `report <importId> [--out DIR] [--open]`: downloads failures.csv, warnings.csv, summary.json and
+ * report.html, prints a fresh presigned URL of failures.csv and of report.html, and with --open opens
+ * report.html in the browser.
  */
 export async function report(
   ctx: CommandContext,
   importId: string,
-  options: { out?: string },
+  options: { out?: string; open?: boolean },
 ): Promise<number> {
   const { io } = ctx;
   parseImportId(importId);
@@ -253,8 +258,22 @@ export async function report(
     const store = objectStore(target);
     const keys = reportKeys(job.workspace, importId);
     const seconds = target.config.reportUrlExpirySeconds;
-    const url = await store.presign(keys.failures, seconds);
-    println(io.stdout, `failures.csv, link valid for ${Math.round(seconds / 3600)} h: ${url}`);
+    const [url, htmlUrl] = await Promise.all([
+      store.presign(keys.failures, seconds),
+      store.presign(keys.html, seconds),
+    ]);
+    const hours = Math.round(seconds / 3600);
+    println(io.stdout, `failures.csv, link valid for ${hours} h: ${url}`);
+    println(io.stdout, `report.html, link valid for ${hours} h: ${htmlUrl}`);
+    if (options.open) {
+      const opener = await openInBrowser(files.html, io.env);
+      println(
+        io.stdout,
+        opener
+          ? `opened ${displayPath(io.cwd, files.html)} with ${opener}`
+          : `no program to open it was found (${openerCommand()}): open ${files.html} in a browser`,
+      );
+    }
     return EXIT.ok;
   });
 }

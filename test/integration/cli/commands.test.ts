@@ -2,7 +2,7 @@
  * The operator commands end to end: the real CLI (in-process, output captured) against the emulator with
  * the local runner feeding the real handlers, as `local up` does.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -232,6 +232,42 @@ describe('Command: report', () => {
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(summary);
     expect(run.stdout).toMatch(
       /failures\.csv, link valid for \d+ h: http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/,
+    );
+  });
+});
+
+describe('Command: report --open', () => {
+  it('downloads report.html too and opens it with the desktop opener, or prints its path without one', async () => {
+    // Prepare
+    const { summary } = await submitJson('crm-updates.csv', 'line', 'customer_id');
+    const out = mkdtempSync(join(tmpdir(), 'cli-open-'));
+    const bin = mkdtempSync(join(tmpdir(), 'cli-opener-'));
+    const opened = join(bin, 'opened.txt');
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > ${opened}\n`, { mode: 0o755 });
+    const id = summary?.importId ?? '';
+
+    // Act
+    const withOpener = await cli(['report', id, '--out', out, '--open'], {
+      env: { PATH: `${bin}:/usr/bin:/bin` },
+    });
+    const without = await cli(['report', id, '--out', out, '--open'], { env: { PATH: '/nonexistent' } });
+
+    // Assess
+    expect(withOpener.code).toBe(0);
+    expect(withOpener.stdout).toContain(`wrote ${join(out, 'report.html')}\n`);
+    expect(withOpener.stdout).toMatch(
+      /report\.html, link valid for \d+ h: http:\/\/127\.0\.0\.1:\d+\/.*report\.html\?.*X-Amz-Signature=/,
+    );
+    expect(withOpener.stdout).toContain(`opened ${join(out, 'report.html')} with xdg-open\n`);
+    await expect
+      .poll(() => (existsSync(opened) ? readFileSync(opened, 'utf8') : ''))
+      .toBe(`${join(out, 'report.html')}\n`);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
+      '<a href="failures.csv">failures.csv</a>',
+    );
+    expect(without.code).toBe(0);
+    expect(without.stdout).toContain(
+      `no program to open it was found (xdg-open): open ${join(out, 'report.html')} in a browser\n`,
     );
   });
 });
