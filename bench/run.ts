@@ -22,6 +22,7 @@ import {
   renderTable,
   type Section,
 } from './lib/report.js';
+import { cliStartupSection, measureCliStartup } from './metrics/cli-startup.js';
 import { endToEndSection, measureEndToEnd } from './metrics/e2e.js';
 import { importSection, measureImports } from './metrics/import-costs.js';
 import { measureQueues, queueSection } from './metrics/queues.js';
@@ -45,6 +46,11 @@ const GROUPS = {
     'naive_cost_usd_per_million_rows',
   ],
   e2e: ['e2e_rows_per_second_local', 'e2e_overhead_ratio'],
+  cli: [
+    'cli_startup_seconds_template',
+    'cli_startup_seconds_workspace_show',
+    'cli_startup_seconds_export_empty',
+  ],
 } as const;
 
 type Group = keyof typeof GROUPS;
@@ -59,6 +65,7 @@ const SIZES = {
     queueRows: 200_000,
     importRows: 3_000,
     e2eRows: 20_000,
+    cliRuns: 7,
   },
   quick: {
     splitRows: 20_000,
@@ -67,6 +74,7 @@ const SIZES = {
     queueRows: 20_000,
     importRows: 600,
     e2eRows: 2_000,
+    cliRuns: 3,
   },
 } as const;
 
@@ -121,13 +129,17 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
     });
     sections.push(splitterSection(result));
   }
-  if (!needs('queues') && !needs('imports') && !needs('e2e')) return sections;
+  if (!needs('queues') && !needs('imports') && !needs('e2e') && !needs('cli')) return sections;
   progress('starting the emulator');
   const env = await LocalEnvironment.start();
   try {
     if (needs('queues')) {
       progress(`queues: splitting ${sizes.queueRows.toLocaleString('en')} rows on the emulator`);
       sections.push(queueSection(await measureQueues(env, generatedImport('line', sizes.queueRows, 3))));
+    }
+    if (needs('cli')) {
+      progress(`cli: start-up of ordinary commands, ${sizes.cliRuns} runs each`);
+      sections.push(cliStartupSection(await measureCliStartup(env, sizes.cliRuns)));
     }
     let cpuSecondsPerRow: number | undefined;
     if (needs('e2e')) {

@@ -6,14 +6,17 @@
  * rejected, 4 still running (`status` of an unfinished import, a `--wait` that timed out), 5 not allowed
  * (`workspace can-send`), 1 the tool itself failed (bad arguments, stack unavailable, AWS error).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { ExportOptions } from './commands/export.js';
 import type { AcceptRiskOptions, CanSendOptions } from './commands/gate.js';
 import type { HistoryOptions } from './commands/history.js';
 import type { SubmitOptions } from './commands/imports.js';
 import type { FieldOptions, ReinstateOptions, WorkspaceOptions } from './commands/workspace.js';
-import { describeError, isOperatorError, MissingComponentError } from './errors.js';
+import { describeError, isOperatorError, MissingComponentError, WaitTimeoutError } from './errors.js';
 import { type CliIO, println } from './io.js';
+import { REPO_ROOT } from './local/state.js';
 import type { TargetOptions } from './target.js';
 
 export const EXIT = {
@@ -49,6 +52,15 @@ async function load<M>(component: string, importer: () => Promise<M>): Promise<M
   }
 }
 
+/** The version in the repository's package.json. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** `-w, --workspace`, which most commands require. */
 const WORKSPACE_OPTION = ['-w, --workspace <workspace>', 'the workspace'] as const;
 
@@ -63,6 +75,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
       'outputs file of `cdk deploy --outputs-file` (default: $CONTACT_IMPORT_OUTPUTS)',
     )
     .option('--verbose', 'print stack traces and details of errors')
+    .version(packageVersion(), '-V, --version', 'print the version of the CLI')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -82,6 +95,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const workspaceCommands = () => load('the workspace commands', () => import('./commands/workspace.js'));
   const exportCommand = () => load('the contact export', () => import('./commands/export.js'));
   const demoCommand = () => load('the demo', () => import('./commands/demo.js'));
+  const templateCommand = () => load('the template command', () => import('./commands/template.js'));
   const gateCommands = () => load('the send gate', () => import('./commands/gate.js'));
   const historyCommand = () => load('the import history', () => import('./commands/history.js'));
 
@@ -108,7 +122,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .requiredOption('-k, --key <key>', 'the Key Value: line_uid, phone, email or customer_id')
     .option('--wait', 'wait for the import to finish and print its summary')
     .option('--json', 'print the summary document as JSON (implies --wait)')
-    .addOption(new Option('--timeout <seconds>', 'give up waiting after this long').default('900'))
+    .option(
+      '--timeout <seconds>',
+      'give up waiting after this long (exit 4; default: 900 s plus 1 s per 2 KiB of the file)',
+    )
     .action(
       run(async (ctx, file: string, opts: SubmitOptions) => (await importCommands()).submit(ctx, file, opts)),
     );
@@ -155,7 +172,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .option('-w, --workspace <workspace>', 'append the custom fields of this workspace')
     .action(
       run(async (ctx, opts: { channel: string; workspace?: string }) =>
-        (await workspaceCommands()).template(ctx, opts),
+        (await templateCommand()).template(ctx, opts),
       ),
     );
 
@@ -270,6 +287,6 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     println(io.stderr, `error: ${describeError(err)}`);
     if (verbose && err instanceof Error && err.stack) println(io.stderr, err.stack);
     else if (!isOperatorError(err)) println(io.stderr, '(run again with --verbose for details)');
-    return EXIT.failed;
+    return err instanceof WaitTimeoutError ? EXIT.stillRunning : EXIT.failed;
   }
 }

@@ -2,7 +2,6 @@
  * A workspace's import settings: `template` (the header line of a channel's file), `fields define | list`
  * (custom fields) and `workspace set` (default phone region, time zone).
  */
-import { stringify } from 'csv-stringify/sync';
 import { checkRegion, checkTimeZone } from '../../shared/adapters/workspace-store.js';
 import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../shared/domain/channels.js';
 import { CHANNELS, type CustomFieldDefinition, type WorkspaceSettings } from '../../shared/domain/model.js';
@@ -18,40 +17,7 @@ import { println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
 import { contactStore, healthStore, notifier, workspaceStore } from '../stores.js';
 import { type Target, withTarget } from '../target.js';
-import { parseChannel, parseFieldType, parseList, parseWorkspace } from '../validate.js';
-
-/** One CSV line (names with commas or quotes are quoted as a CSV reader expects). */
-export function csvLine(cells: readonly string[]): string {
-  return stringify([cells], { eof: false });
-}
-
-/**
- * The header of a channel's import file: its system columns in template order, then the custom fields.
- *
- * @example
- * templateHeader('whatsapp', [{ name: 'member_tier', type: 'select', options: ['gold'] }]);
- * // ['WhatsApp_mobile', 'messaging_status', 'display_name', …, 'tag', 'member_tier']
- */
-export function templateHeader(
-  channel: keyof typeof CHANNEL_COLUMNS,
-  fields: readonly CustomFieldDefinition[],
-): string[] {
-  return [...CHANNEL_COLUMNS[channel].map((spec) => spec.column), ...fields.map((field) => field.name)];
-}
-
-/** `template -c C [-w W]`: prints the header line of a channel's file. */
-export async function template(
-  ctx: CommandContext,
-  options: { channel: string; workspace?: string },
-): Promise<number> {
-  const channel = parseChannel(options.channel);
-  const workspace = options.workspace === undefined ? undefined : parseWorkspace(options.workspace);
-  const fields = workspace
-    ? await withTarget(ctx, (target) => workspaceStore(target).listFields(workspace))
-    : [];
-  println(ctx.io.stdout, csvLine(templateHeader(channel, fields)));
-  return EXIT.ok;
-}
+import { parseFieldType, parseList, parseWorkspace } from '../validate.js';
 
 const RESERVED = new Set([
   ...CHANNELS.flatMap((c) => CHANNEL_COLUMNS[c].map((s) => s.column)),
