@@ -34,6 +34,23 @@ export function exitCodeFor(outcome: ImportOutcome): number {
   return outcome === 'completed_with_errors' ? EXIT.completedWithErrors : EXIT.ok;
 }
 
+/** The shortest default wait, and how many bytes of file one more second of waiting allows. */
+const MIN_WAIT_SECONDS = 900;
+const BYTES_PER_WAIT_SECOND = 2048;
+const MAX_WAIT_SECONDS = 24 * 3600;
+
+/**
+ * The default `--wait` timeout for a file of `bytes`: 15 minutes, plus one second per 2 KiB (about 20
+ * rows of 100 bytes a second, the local emulator's measured pace), at most a day.
+ *
+ * @example
+ * defaultTimeoutSeconds(1_000);        // 900
+ * defaultTimeoutSeconds(50 * 1048576); // 26500 (a 50 MiB file)
+ */
+export function defaultTimeoutSeconds(bytes: number): number {
+  return Math.min(MAX_WAIT_SECONDS, MIN_WAIT_SECONDS + Math.floor(bytes / BYTES_PER_WAIT_SECOND));
+}
+
 /** Parses `--timeout` (seconds). */
 export function parseTimeout(value: string): number {
   const seconds = Number(value);
@@ -74,7 +91,8 @@ export interface SubmitOptions {
   readonly key: string;
   readonly wait?: boolean;
   readonly json?: boolean;
-  readonly timeout: string;
+  /** Seconds; by default it grows with the file's size (`defaultTimeoutSeconds`). */
+  readonly timeout?: string;
 }
 
 /** What `submit` uploaded. */
@@ -153,10 +171,11 @@ export async function awaitSummary(
  */
 export async function submit(ctx: CommandContext, file: string, options: SubmitOptions): Promise<number> {
   const { io } = ctx;
-  const timeout = parseTimeout(options.timeout);
   parseKey(parseChannel(options.channel), options.key);
   parseWorkspace(options.workspace);
-  checkCsvFile(resolve(io.cwd, file));
+  const csv = checkCsvFile(resolve(io.cwd, file));
+  const timeout =
+    options.timeout === undefined ? defaultTimeoutSeconds(csv.size) : parseTimeout(options.timeout);
   return withTarget(ctx, async (target) => {
     const submitted = await uploadImport(target, io.cwd, file, options, io.env);
     const uri = `s3://${submitted.bucket}/${submitted.objectKey}`;
@@ -215,8 +234,8 @@ async function findJob(target: Target, importId: string): Promise<ImportJob> {
 }
 
 /**
- * `status <importId> [--json]`: the job while it runs (exit 0); the summary once completed, with the
- * import's exit code (0, 2, 3).
+ * `status <importId> [--json]`: the job while it runs (exit 4, still running); the summary once completed,
+ * with the import's exit code (0, 2, 3).
  */
 export async function status(
   ctx: CommandContext,
@@ -229,7 +248,7 @@ export async function status(
     if (job.status === 'completed')
       return printSummary(ctx.io, await completedSummary(target, job), options.json);
     println(ctx.io.stdout, options.json ? JSON.stringify(job, null, 2) : jobLine(job));
-    return EXIT.ok;
+    return EXIT.stillRunning;
   });
 }
 

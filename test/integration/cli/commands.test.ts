@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES_DIR } from '../../../cli/demo-plan.js';
+import { DynamoImportLedger } from '../../../shared/adapters/import-ledger.js';
 import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../../shared/domain/channels.js';
 import type { ImportSummary } from '../../../shared/pipeline/aggregate/summary.js';
 import { cli } from '../../helpers/cli/run.js';
@@ -182,6 +183,55 @@ describe('Command: submit', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).not.toMatch(/very\.private|0955666777|955666777/);
     expect(run.stdout).not.toMatch(/very\.private|0955666777|955666777/);
+  });
+});
+
+describe('Command: submit --wait that times out, and status of an unfinished import (exit 4)', () => {
+  it('keeps the last state on screen with the import id and exits 4; the import goes on', async () => {
+    // Prepare
+    const { dir } = tempFile('slow.csv', 'phone,name\n0911333444,Ann\n');
+
+    // Act
+    const run = await cli(
+      ['submit', 'slow.csv', '-w', WS, '-c', 'line', '-k', 'phone', '--wait', '--timeout', '0.001'],
+      {
+        cwd: dir,
+      },
+    );
+    await stack.runner.idle();
+
+    // Assess
+    expect(run.code).toBe(4);
+    const importId = /^import (\S+) submitted/.exec(run.stderr)?.[1] ?? '';
+    expect(importId).toMatch(IMPORT_ID);
+    expect(run.stderr).toContain(`error: import ${importId} did not finish within 0 s`);
+    expect(run.stderr).toContain(`check it with \`status ${importId}\``);
+    expect((await cli(['status', importId])).code).toBe(0);
+  });
+
+  it('exits 4 with the progress line for an import that is still running', async () => {
+    // Prepare
+    const ledger = new DynamoImportLedger(env.clients.dynamodb, env.provisioned.tables.imports);
+    const importId = `${WS}.${'f'.repeat(24)}`;
+    await ledger.createJob({
+      workspace: WS,
+      importId,
+      channel: 'line',
+      key: 'phone',
+      source: {
+        bucket: env.provisioned.bucket,
+        key: `incoming/${WS}/line/phone/x.csv`,
+        versionId: 'v',
+        size: 1,
+      },
+    });
+
+    // Act
+    const run = await cli(['status', importId]);
+
+    // Assess
+    expect(run.code).toBe(4);
+    expect(run.stdout).toBe(`${importId} splitting: 0 rows so far\n`);
   });
 });
 
