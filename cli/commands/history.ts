@@ -3,6 +3,7 @@
  * `byWorkspace` index (never a Scan).
  */
 import { OUTCOMES } from '../../shared/domain/model.js';
+import { isIsoDate } from '../../shared/domain/normalise/dates.js';
 import type { ImportJob } from '../../shared/pipeline/ports.js';
 import { uploaderLabel } from '../../shared/pipeline/uploader.js';
 import { UsageError } from '../errors.js';
@@ -38,13 +39,9 @@ export function parseLimit(value: string): number {
  * parseSince('2026-12-01'); // 2026-12-01T00:00:00.000Z
  */
 export function parseSince(value: string): Date {
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
-  const at = new Date(text);
-  if (
-    !/^\d{4}-\d{2}-\d{2}/.test(value) ||
-    Number.isNaN(at.getTime()) ||
-    at.toISOString().slice(0, 10) !== text.slice(0, 10)
-  )
+  const at = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  // Date rolls 2024-02-30 over to March: the date part must exist as written.
+  if (!isIsoDate(value.slice(0, 10)) || Number.isNaN(at.getTime()))
     throw new UsageError(`--since must be a date as YYYY-MM-DD or an ISO time, got "${value}"`);
   return at;
 }
