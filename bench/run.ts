@@ -23,6 +23,7 @@ import {
   renderTable,
   type Section,
 } from './lib/report.js';
+import { cliStartupSection, measureCliStartup } from './metrics/cli-startup.js';
 import { endToEndSection, measureEndToEnd } from './metrics/e2e.js';
 import { encodingSection, measureEncodings } from './metrics/encodings.js';
 import { importSection, measureImports } from './metrics/import-costs.js';
@@ -48,6 +49,11 @@ const GROUPS = {
   ],
   e2e: ['e2e_rows_per_second_local', 'e2e_overhead_ratio'],
   encodings: ['encoding_wrong_imports', 'encoding_not_right_share_20_rows_up'],
+  cli: [
+    'cli_startup_seconds_template',
+    'cli_startup_seconds_workspace_show',
+    'cli_startup_seconds_export_empty',
+  ],
 } as const;
 
 type Group = keyof typeof GROUPS;
@@ -63,6 +69,7 @@ const SIZES = {
     importRows: 3_000,
     e2eRows: 20_000,
     encodingFilesPerSize: 400,
+    cliRuns: 7,
   },
   quick: {
     splitRows: 20_000,
@@ -72,6 +79,7 @@ const SIZES = {
     importRows: 600,
     e2eRows: 2_000,
     encodingFilesPerSize: 40,
+    cliRuns: 3,
   },
 } as const;
 
@@ -131,13 +139,17 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
     progress(`encodings: ${files.toLocaleString('en')} generated files through the detector`);
     sections.push(encodingSection(measureEncodings({ filesPerSize: sizes.encodingFilesPerSize, seed: 11 })));
   }
-  if (!needs('queues') && !needs('imports') && !needs('e2e')) return sections;
+  if (!needs('queues') && !needs('imports') && !needs('e2e') && !needs('cli')) return sections;
   progress('starting the emulator');
   const env = await LocalEnvironment.start();
   try {
     if (needs('queues')) {
       progress(`queues: splitting ${sizes.queueRows.toLocaleString('en')} rows on the emulator`);
       sections.push(queueSection(await measureQueues(env, generatedImport('line', sizes.queueRows, 3))));
+    }
+    if (needs('cli')) {
+      progress(`cli: start-up of ordinary commands, ${sizes.cliRuns} runs each`);
+      sections.push(cliStartupSection(await measureCliStartup(env, sizes.cliRuns)));
     }
     let cpuSecondsPerRow: number | undefined;
     if (needs('e2e')) {

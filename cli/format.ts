@@ -9,6 +9,54 @@ import { OUTCOMES, type RowCounts } from '../shared/domain/model.js';
 import type { ImportSummary } from '../shared/pipeline/aggregate/summary.js';
 import type { ImportJob } from '../shared/pipeline/ports.js';
 
+/** How fast an import goes, from the first time it was seen to now. */
+export interface Pace {
+  /** Rows per second, once any row has been counted since the first observation. */
+  readonly rowsPerSecond: number | undefined;
+  /** Seconds until every row is counted at that pace, once the file's row count is known. */
+  readonly secondsLeft: number | undefined;
+}
+
+/**
+ * The pace of an import between two observations of its processed rows.
+ *
+ * @example
+ * paceOf({ atMs: 0, processed: 0 }, { atMs: 10_000, processed: 500 }, 1500);
+ * // { rowsPerSecond: 50, secondsLeft: 20 }
+ */
+export function paceOf(
+  first: { atMs: number; processed: number },
+  now: { atMs: number; processed: number },
+  total: number | undefined,
+): Pace {
+  const seconds = (now.atMs - first.atMs) / 1000;
+  const rows = now.processed - first.processed;
+  if (seconds <= 0 || rows <= 0) return { rowsPerSecond: undefined, secondsLeft: undefined };
+  const rowsPerSecond = rows / seconds;
+  const secondsLeft = total === undefined ? undefined : Math.max(0, (total - now.processed) / rowsPerSecond);
+  return { rowsPerSecond, secondsLeft };
+}
+
+/**
+ * A duration for a person: `45 s`, `3 min 20 s`, `1 h 5 min`.
+ *
+ * @example
+ * humanSeconds(200); // '3 min 20 s'
+ */
+export function humanSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** `120 rows/s, 4 s left` (or `… rows/s` / `measuring…` while unknown). */
+export function paceText(pace: Pace): string {
+  if (pace.rowsPerSecond === undefined) return 'measuring speed';
+  const rate = `${pace.rowsPerSecond >= 10 ? Math.round(pace.rowsPerSecond) : pace.rowsPerSecond.toFixed(1)} rows/s`;
+  return pace.secondsLeft === undefined ? rate : `${rate}, ${humanSeconds(pace.secondsLeft)} left`;
+}
+
 /** Rows of a job that are counted so far (every recorded batch), and the file's data rows once known. */
 export function progressOf(job: ImportJob): { processed: number; total: number | undefined } {
   const processed = OUTCOMES.reduce((sum, outcome) => sum + (job.counts[outcome] ?? 0), 0);

@@ -3,17 +3,30 @@
  * line in-process (the tests call it with their own streams); `cli/main.ts` runs it for the terminal.
  *
  * Exit codes: 0 success (an import that succeeded), 2 an import completed with errors, 3 an import was
- * rejected, 1 the tool itself failed (bad arguments, stack unavailable, AWS error).
+ * rejected, 4 still running (`status` of an unfinished import, a `--wait` that timed out), 5 not allowed
+ * (`workspace can-send`), 1 the tool itself failed (bad arguments, stack unavailable, AWS error).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { ExportOptions } from './commands/export.js';
+import type { AcceptRiskOptions, CanSendOptions } from './commands/gate.js';
+import type { HistoryOptions } from './commands/history.js';
 import type { SubmitOptions } from './commands/imports.js';
 import type { FieldOptions, ReinstateOptions, WorkspaceOptions } from './commands/workspace.js';
-import { describeError, isOperatorError, MissingComponentError } from './errors.js';
+import { describeError, isOperatorError, MissingComponentError, WaitTimeoutError } from './errors.js';
 import { type CliIO, println } from './io.js';
+import { REPO_ROOT } from './local/state.js';
 import type { TargetOptions } from './target.js';
 
-export const EXIT = { ok: 0, failed: 1, completedWithErrors: 2, rejected: 3 } as const;
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  completedWithErrors: 2,
+  rejected: 3,
+  stillRunning: 4,
+  notAllowed: 5,
+} as const;
 
 export interface GlobalOptions extends TargetOptions {
   readonly verbose?: boolean;
@@ -39,6 +52,15 @@ async function load<M>(component: string, importer: () => Promise<M>): Promise<M
   }
 }
 
+/** The version in the repository's package.json. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** `-w, --workspace`, which most commands require. */
 const WORKSPACE_OPTION = ['-w, --workspace <workspace>', 'the workspace'] as const;
 
@@ -53,6 +75,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
       'outputs file of `cdk deploy --outputs-file` (default: $CONTACT_IMPORT_OUTPUTS)',
     )
     .option('--verbose', 'print stack traces and details of errors')
+    .version(packageVersion(), '-V, --version', 'print the version of the CLI')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -72,6 +95,9 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const workspaceCommands = () => load('the workspace commands', () => import('./commands/workspace.js'));
   const exportCommand = () => load('the contact export', () => import('./commands/export.js'));
   const demoCommand = () => load('the demo', () => import('./commands/demo.js'));
+  const templateCommand = () => load('the template command', () => import('./commands/template.js'));
+  const gateCommands = () => load('the send gate', () => import('./commands/gate.js'));
+  const historyCommand = () => load('the import history', () => import('./commands/history.js'));
 
   const local = program.command('local').description('run the whole pipeline on this machine');
   local
@@ -96,7 +122,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .requiredOption('-k, --key <key>', 'the Key Value: line_uid, phone, email or customer_id')
     .option('--wait', 'wait for the import to finish and print its summary')
     .option('--json', 'print the summary document as JSON (implies --wait)')
-    .addOption(new Option('--timeout <seconds>', 'give up waiting after this long').default('900'))
+    .option(
+      '--timeout <seconds>',
+      'give up waiting after this long (exit 4; default: 900 s plus 1 s per 2 KiB of the file)',
+    )
     .action(
       run(async (ctx, file: string, opts: SubmitOptions) => (await importCommands()).submit(ctx, file, opts)),
     );
@@ -114,14 +143,27 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
 
   program
     .command('report')
-    .description("download an import's failures.csv, warnings.csv and summary.json")
+    .description("download an import's failures.csv, warnings.csv, summary.json and report.html")
     .argument('<importId>', 'the id printed by submit')
     .option('--out <dir>', 'where to write the files (default: ./import-reports/<importId>)')
+    .option('--open', 'open report.html in the browser (prints its path when nothing can open it)')
     .action(
-      run(async (ctx, importId: string, opts: { out?: string }) =>
+      run(async (ctx, importId: string, opts: { out?: string; open?: boolean }) =>
         (await importCommands()).report(ctx, importId, opts),
       ),
     );
+
+  const imports = program.command('imports').description("a workspace's imports");
+  imports
+    .command('list')
+    .description(
+      'the imports of a workspace, newest first: time, file, channel, key, outcome, counts, uploader',
+    )
+    .requiredOption(...WORKSPACE_OPTION)
+    .addOption(new Option('--limit <n>', 'at most this many imports').default('20'))
+    .option('--since <date>', 'only imports created since this date (YYYY-MM-DD, UTC) or ISO time')
+    .option('--json', 'print the import jobs as JSON')
+    .action(run(async (ctx, opts: HistoryOptions) => (await historyCommand()).listImports(ctx, opts)));
 
   program
     .command('template')
@@ -130,7 +172,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .option('-w, --workspace <workspace>', 'append the custom fields of this workspace')
     .action(
       run(async (ctx, opts: { channel: string; workspace?: string }) =>
-        (await workspaceCommands()).template(ctx, opts),
+        (await templateCommand()).template(ctx, opts),
       ),
     );
 
@@ -151,7 +193,18 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .requiredOption('-n, --name <name>', 'the column name, exactly as files will carry it')
     .requiredOption('-t, --type <type>', 'text, number, date, boolean or select')
     .option('--options <values>', 'select: the allowed values, comma-separated')
+    .option('--force', 'allow another type for an existing field (says how many contacts hold values)')
     .action(run(async (ctx, opts: FieldOptions) => (await workspaceCommands()).defineField(ctx, opts)));
+  fields
+    .command('remove')
+    .description('remove a custom field: files no longer fill it; contacts keep their values')
+    .requiredOption(...WORKSPACE_OPTION)
+    .requiredOption('-n, --name <name>', 'the field to remove')
+    .action(
+      run(async (ctx, opts: { workspace: string; name: string }) =>
+        (await workspaceCommands()).removeField(ctx, opts),
+      ),
+    );
   fields
     .command('list')
     .description("list a workspace's custom fields")
@@ -183,6 +236,21 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .action(
       run(async (ctx, opts: ReinstateOptions) => (await workspaceCommands()).reinstateWorkspace(ctx, opts)),
     );
+  workspace
+    .command('accept-risk')
+    .description('record a signed WhatsApp Risk Acceptance Form: clears the WhatsApp send gate, and notifies')
+    .requiredOption(...WORKSPACE_OPTION)
+    .requiredOption('-c, --channel <channel>', 'whatsapp (the only channel with a risk acceptance)')
+    .requiredOption('--signed-by <name>', 'who signed the form (kept for audit)')
+    .requiredOption('--document <ref>', 'where the signed form is: a document number or URL (kept for audit)')
+    .action(run(async (ctx, opts: AcceptRiskOptions) => (await gateCommands()).acceptRisk(ctx, opts)));
+  workspace
+    .command('can-send')
+    .description('may the workspace send on a channel now? exit 0 yes, exit 5 no (with the reason)')
+    .requiredOption(...WORKSPACE_OPTION)
+    .requiredOption('-c, --channel <channel>', 'edm or whatsapp')
+    .option('--json', 'print the answer as JSON')
+    .action(run(async (ctx, opts: CanSendOptions) => (await gateCommands()).canSendCommand(ctx, opts)));
   workspace
     .command('set')
     .description('set the default phone region and the time zone of a workspace')
@@ -219,6 +287,6 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     println(io.stderr, `error: ${describeError(err)}`);
     if (verbose && err instanceof Error && err.stack) println(io.stderr, err.stack);
     else if (!isOperatorError(err)) println(io.stderr, '(run again with --verbose for details)');
-    return EXIT.failed;
+    return err instanceof WaitTimeoutError ? EXIT.stillRunning : EXIT.failed;
   }
 }

@@ -11,7 +11,7 @@ import { DynamoWorkspaceStore } from '../shared/adapters/workspace-store.js';
 import { ConfigurationError } from '../shared/config.js';
 import type { WorkspaceSettings } from '../shared/domain/model.js';
 import type { Notifier } from '../shared/pipeline/aggregate/notifier.js';
-import type { ContactStore, ImportLedger, WorkspaceStore } from '../shared/pipeline/ports.js';
+import type { ContactStore, WorkspaceStore } from '../shared/pipeline/ports.js';
 import type { HealthStore } from '../shared/pipeline/sending-health/ports.js';
 import { UsageError } from './errors.js';
 import type { Target } from './target.js';
@@ -20,7 +20,7 @@ export function objectStore(target: Target): S3ObjectStore {
   return new S3ObjectStore(target.clients.s3, target.bucket);
 }
 
-export function importLedger(target: Target): ImportLedger {
+export function importLedger(target: Target): DynamoImportLedger {
   return new DynamoImportLedger(target.clients.dynamodb, target.config.resources.tables.imports.name);
 }
 
@@ -28,7 +28,7 @@ export function contactStore(target: Target): ContactStore {
   return new DynamoContactStore(target.clients.dynamodb, target.config.resources.tables.contacts.name);
 }
 
-export function workspaceStore(target: Target): WorkspaceStore {
+export function workspaceStore(target: Target): DynamoWorkspaceStore {
   return new DynamoWorkspaceStore(target.clients.dynamodb, target.config.resources.tables.contacts.name);
 }
 

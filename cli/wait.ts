@@ -5,7 +5,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { ImportJob } from '../shared/pipeline/ports.js';
 import { WaitTimeoutError } from './errors.js';
-import { jobLine, progressOf } from './format.js';
+import { jobLine, paceOf, paceText, progressOf } from './format.js';
 import { type CliIO, type OutputStream, println } from './io.js';
 
 /** What the waiting shows; `update` receives undefined while the job item does not exist yet. */
@@ -15,26 +15,31 @@ export interface ProgressView {
 }
 
 /**
- * A bar on stderr: `importing [=====-----] 50% | 500/1000 rows | processing`. While the file is still being
- * split its row count is unknown: the bar stays empty and shows the rows counted so far.
+ * A bar on stderr: `importing [=====-----] 50% | 500/1000 rows | 120 rows/s, 4 s left | processing`. While
+ * the file is still being split its row count is unknown: the bar stays empty and shows the rows counted
+ * so far. The last state stays on screen when the bar stops (also when the wait times out).
  */
-function barView(stream: OutputStream): ProgressView {
+function barView(stream: OutputStream, now: () => number): ProgressView {
   const bar = new SingleBar(
     {
       stream: stream as NodeJS.WritableStream,
-      format: 'importing [{bar}] {percentage}% | {rows} | {state}',
+      format: 'importing [{bar}] {percentage}% | {rows} | {pace} | {state}',
       hideCursor: true,
-      clearOnComplete: true,
+      clearOnComplete: false,
     },
     Presets.shades_classic,
   );
   let started = false;
+  let first: { atMs: number; processed: number } | undefined;
   return {
     update(job) {
       const { processed, total } = job ? progressOf(job) : { processed: 0, total: undefined };
+      const sample = { atMs: now(), processed };
+      first ??= sample;
       const payload = {
         state: job?.status ?? 'queued',
         rows: total === undefined ? `${processed} rows` : `${processed}/${total} rows`,
+        pace: paceText(paceOf(first, sample, total)),
       };
       const [value, max] = total === undefined ? [0, 1] : [processed, total];
       if (!started) {
@@ -68,8 +73,8 @@ function lineView(stream: OutputStream): ProgressView {
  * The progress view for this process: a bar only when stdout and stderr are both terminals (never in a
  * pipe, a file or CI), status lines otherwise.
  */
-export function progressView(io: CliIO): ProgressView {
-  return io.stdout.isTTY && io.stderr.isTTY ? barView(io.stderr) : lineView(io.stderr);
+export function progressView(io: CliIO, now: () => number = Date.now): ProgressView {
+  return io.stdout.isTTY && io.stderr.isTTY ? barView(io.stderr, now) : lineView(io.stderr);
 }
 
 export interface WaitOptions {
@@ -96,7 +101,9 @@ export async function waitForJob(importId: string, options: WaitOptions): Promis
       const job = await options.getJob();
       options.view.update(job);
       if (job?.status === 'completed') return job;
-      if (Date.now() >= deadline) throw new WaitTimeoutError(importId, Math.round(options.timeoutMs / 1000));
+      if (Date.now() >= deadline) {
+        throw new WaitTimeoutError(importId, Math.round(options.timeoutMs / 1000), job && jobLine(job));
+      }
       await sleep(options.intervalMs ?? 1000);
     }
   } finally {

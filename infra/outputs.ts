@@ -28,6 +28,7 @@ export const STACK_OUTPUTS = {
     aggregate: 'AggregateDeadLetterQueueUrl',
     feedback: 'FeedbackDeadLetterQueueUrl',
   } satisfies Record<QueueId, string>,
+  sendGateFunction: 'SendGateFunctionArn',
   sftpServerId: 'SftpServerId',
   sftpEndpoint: 'SftpEndpoint',
 } as const;

@@ -60,6 +60,7 @@ export const PIPELINE_FUNCTIONS = {
   deadBatch: { entry: 'functions/dead-batch/handler.ts', memorySize: 512 },
   aggregator: { entry: 'functions/aggregator/handler.ts', memorySize: 1024 },
   sweeper: { entry: 'functions/sweeper/handler.ts', memorySize: 512 },
+  sendGate: { entry: 'functions/send-gate/handler.ts', memorySize: 256 },
 } as const satisfies Partial<Record<FunctionName, { entry: string; memorySize: number }>>;
 
 export type PipelineFunctionName = keyof typeof PIPELINE_FUNCTIONS;
@@ -302,6 +303,8 @@ export class ContactImportStack extends Stack {
           logRemovalPolicy: retain,
         })
       : undefined;
+    // The splitter names SFTP uploads in the history by the partner role's session (`imports list`).
+    if (this.sftp) this.functions.splitter.fn.addEnvironment('SFTP_ROLE_ID', this.sftp.accessRole.roleId);
 
     this.addOutputs();
     this.suppressAcceptedFindings();
@@ -325,7 +328,7 @@ export class ContactImportStack extends Stack {
 
   /** What each function may do — exactly what its use case needs, on exactly the resources it uses. */
   private grantAccess(): void {
-    const { splitter, processor, deadBatch, aggregator, sweeper } = this.functions;
+    const { splitter, processor, deadBatch, aggregator, sweeper, sendGate } = this.functions;
     const bucket = this.uploads.bucket;
     const { contacts, imports } = this.tables;
     const queue = (id: QueueId) => this.queues[id].queue;
@@ -368,6 +371,9 @@ export class ContactImportStack extends Stack {
     allowObjects(sweeper.role, bucket, PARTS_PREFIX, ['s3:GetObject', 's3:PutObject']);
     allowList(sweeper.role, bucket);
     allowSend(sweeper.role, queue('aggregate'));
+
+    // Send gate: reads the workspace's settings item (flags, suspension record); invoked by senders.
+    allowTable(sendGate.role, contacts, 'read');
   }
 
   /** Lets an AWS service publish to the encrypted topics (SNS asks KMS for a data key on its behalf). */
@@ -412,6 +418,11 @@ export class ContactImportStack extends Stack {
         `${queueId} dead letters`,
       );
     }
+    output(
+      STACK_OUTPUTS.sendGateFunction,
+      this.functions.sendGate.fn.functionArn,
+      'Send gate: invoke with {"workspace","channel"} (lambda:InvokeFunction)',
+    );
     if (this.sftp) {
       output(STACK_OUTPUTS.sftpServerId, this.sftp.server.attrServerId, 'Transfer Family server id');
       output(STACK_OUTPUTS.sftpEndpoint, this.sftp.endpoint, 'SFTP host name for partners');

@@ -13,6 +13,7 @@
  * | `REPORT_URL_EXPIRY_SECONDS` | lifetime of the presigned report URL | `86400` |
  * | `STALL_MINUTES` | a job without progress this long is finished by the sweeper | `30` |
  * | `MAX_FILE_BYTES`, `MAX_ROWS`, `MAX_CELL_BYTES` | import size limits (RULES §2) | 2 GiB, 10 000 000, 64 KiB |
+ * | `SFTP_ROLE_ID` | role id of the SFTP partners' access role (names SFTP uploads in the history) | — |
  */
 import { DEFAULT_LIMITS, type ImportLimits } from './domain/limits.js';
 import { type QueueId, type Resources, resourcesFor } from './resources.js';
@@ -34,6 +35,8 @@ export interface AppConfig {
   readonly stallMinutes: number;
   /** Size limits of an import; a larger file, more rows or a larger cell are rejected or fail. */
   readonly limits: ImportLimits;
+  /** The SFTP partners' access role id (`AROA…`), when the stack has partners. */
+  readonly sftpRoleId: string | undefined;
 }
 
 export class ConfigurationError extends Error {
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRows: positiveNumber(env, 'MAX_ROWS', DEFAULT_LIMITS.maxRows),
       maxCellBytes: positiveNumber(env, 'MAX_CELL_BYTES', DEFAULT_LIMITS.maxCellBytes),
     },
+    sftpRoleId: env.SFTP_ROLE_ID || undefined,
   };
 }
 

@@ -17,6 +17,7 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   aggregator: 300,
   sweeper: 120,
   sendingHealth: 60,
+  sendGate: 10,
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_TIMEOUT_SECONDS;
@@ -208,7 +209,11 @@ export function resourcesFor(stage: string, prefix = 'contact-import', suffix = 
         name: `${base}-imports`,
         partitionKey: 'pk',
         sortKey: 'sk',
-        indexes: [{ name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' }],
+        indexes: [
+          { name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' },
+          // The history of a workspace (`imports list`), newest first: one Query, never a Scan.
+          { name: 'byWorkspace', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
+        ],
         ttlAttribute: 'expiresAt',
       },
     },

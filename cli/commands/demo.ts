@@ -91,7 +91,7 @@ async function runExamples(io: CliIO, target: Target, reportsDir: string): Promi
       println(io.stdout, 'failures.csv (row, code, message):');
       for (const line of failures) println(io.stdout, line);
     }
-    println(io.stdout, `report saved in ${displayPath(io.cwd, out)}/`);
+    println(io.stdout, `report saved in ${out}/ (open ${files.html} in a browser)`);
     results.push(result);
   }
   return results;
@@ -110,7 +110,7 @@ async function roundTrip(io: CliIO, target: Target, dir: string): Promise<DemoRe
     },
   });
   writeFileSync(join(dir, name), csv);
-  println(io.stdout, `${written} contacts written to ${displayPath(io.cwd, join(dir, name))}`);
+  println(io.stdout, `${written} contacts written to ${join(dir, name)}`);
   const { result } = await importFile(io, target, { dir, name, channel: 'line', key: 'phone' }, (summary) =>
     summary.outcome === 'succeeded' && summary.rows.unchanged === summary.rows.total
       ? undefined

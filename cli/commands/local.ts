@@ -35,12 +35,27 @@ function lastLines(file: string, count: number): string {
   }
 }
 
+/** What another tool (the AWS CLI, an SDK) needs to talk to the local stack. */
 function describeStack(io: CliIO, state: LocalStackState): void {
-  println(io.stdout, `endpoint:  ${state.endpoint}`);
-  println(io.stdout, `bucket:    ${state.provisioned.bucket}`);
-  println(io.stdout, `pids:      daemon ${state.daemonPid}, moto_server ${state.emulatorPid ?? 'unknown'}`);
-  println(io.stdout, `since:     ${state.startedAt}`);
-  println(io.stdout, `logs:      ${displayPath(io.cwd, state.logFile)}`);
+  const { provisioned } = state;
+  const lines: [string, string][] = [
+    ['endpoint', state.endpoint],
+    ['region', state.region],
+    ['credentials', 'any; e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing'],
+    ['bucket', provisioned.bucket],
+    ['topic', `${provisioned.topics.notifications} (notifications)`],
+    ['topic', `${provisioned.topics.feedback} (SES feedback)`],
+    ...Object.entries(provisioned.queues).map(([id, q]): [string, string] => ['queue', `${q.url} (${id})`]),
+    ['tables', `${provisioned.tables.contacts}, ${provisioned.tables.imports}`],
+    ['pids', `daemon ${state.daemonPid}, moto_server ${state.emulatorPid ?? 'unknown'}`],
+    ['since', state.startedAt],
+    ['logs', displayPath(io.cwd, state.logFile)],
+  ];
+  for (const [name, value] of lines) println(io.stdout, `${`${name}:`.padEnd(13)}${value}`);
+  println(
+    io.stdout,
+    `upload with: aws --endpoint-url ${state.endpoint} --region ${state.region} s3 cp <file>.csv s3://${provisioned.bucket}/incoming/<workspace>/<channel>/<key>/<file>.csv`,
+  );
 }
 
 /** Waits for the daemon to write a state file naming itself, or to die. */

@@ -2,10 +2,11 @@
  * A workspace's import settings: `template` (the header line of a channel's file), `fields define | list`
  * (custom fields) and `workspace set` (default phone region, time zone).
  */
-import { stringify } from 'csv-stringify/sync';
 import { checkRegion, checkTimeZone } from '../../shared/adapters/workspace-store.js';
 import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../shared/domain/channels.js';
 import { CHANNELS, type CustomFieldDefinition, type WorkspaceSettings } from '../../shared/domain/model.js';
+import { defineCustomField, removeCustomField } from '../../shared/pipeline/custom-fields.js';
+import type { RiskAcceptance } from '../../shared/pipeline/send-gate/risk-acceptance.js';
 import {
   reinstate,
   type WorkspaceHealth,
@@ -14,42 +15,9 @@ import {
 import { UsageError } from '../errors.js';
 import { println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
-import { healthStore, notifier, registeredSettings, workspaceStore } from '../stores.js';
-import { withTarget } from '../target.js';
+import { contactStore, healthStore, notifier, registeredSettings, workspaceStore } from '../stores.js';
+import { type Target, withTarget } from '../target.js';
 import { parseChannel, parseFieldType, parseList, parseWorkspace } from '../validate.js';
-
-/** One CSV line (names with commas or quotes are quoted as a CSV reader expects). */
-export function csvLine(cells: readonly string[]): string {
-  return stringify([cells], { eof: false });
-}
-
-/**
- * The header of a channel's import file: its system columns in template order, then the custom fields.
- *
- * @example
- * templateHeader('whatsapp', [{ name: 'member_tier', type: 'select', options: ['gold'] }]);
- * // ['WhatsApp_mobile', 'messaging_status', 'display_name', …, 'tag', 'member_tier']
- */
-export function templateHeader(
-  channel: keyof typeof CHANNEL_COLUMNS,
-  fields: readonly CustomFieldDefinition[],
-): string[] {
-  return [...CHANNEL_COLUMNS[channel].map((spec) => spec.column), ...fields.map((field) => field.name)];
-}
-
-/** `template -c C [-w W]`: prints the header line of a channel's file. */
-export async function template(
-  ctx: CommandContext,
-  options: { channel: string; workspace?: string },
-): Promise<number> {
-  const channel = parseChannel(options.channel);
-  const workspace = options.workspace === undefined ? undefined : parseWorkspace(options.workspace);
-  const fields = workspace
-    ? await withTarget(ctx, (target) => workspaceStore(target).listFields(workspace))
-    : [];
-  println(ctx.io.stdout, csvLine(templateHeader(channel, fields)));
-  return EXIT.ok;
-}
 
 const RESERVED = new Set([
   ...CHANNELS.flatMap((c) => CHANNEL_COLUMNS[c].map((s) => s.column)),
@@ -64,7 +32,9 @@ const RESERVED = new Set([
  * parseFieldDefinition({ name: 'member_tier', type: 'select', options: 'regular,silver,gold' });
  * // { name: 'member_tier', type: 'select', options: ['regular', 'silver', 'gold'] }
  */
-export function parseFieldDefinition(options: Omit<FieldOptions, 'workspace'>): CustomFieldDefinition {
+export function parseFieldDefinition(
+  options: Omit<FieldOptions, 'workspace' | 'force'>,
+): CustomFieldDefinition {
   const name = options.name.trim();
   if (name === '' || name !== options.name)
     throw new UsageError(`--name must be a column name without surrounding spaces, got "${options.name}"`);
@@ -88,21 +58,53 @@ export interface FieldOptions {
   readonly type: string;
   /** Comma-separated values of a select field. */
   readonly options?: string;
+  /** Allows another type for an existing field. */
+  readonly force?: boolean;
 }
 
-/** `fields define -w W -n N -t T [--options a,b]`. */
+const fieldDeps = (target: Target) => ({
+  workspaces: workspaceStore(target),
+  contacts: contactStore(target),
+});
+
+/**
+ * `fields define -w W -n N -t T [--options a,b] [--force]`: another type for an existing field needs
+ * --force, which then says how many contacts hold a value of the old type.
+ */
 export async function defineField(ctx: CommandContext, options: FieldOptions): Promise<number> {
   const workspace = parseWorkspace(options.workspace);
   const field = parseFieldDefinition(options);
-  await withTarget(ctx, async (target) => {
-    const workspaces = workspaceStore(target);
-    await registeredSettings(workspaces, workspace);
-    await workspaces.defineField(workspace, field);
+  const result = await withTarget(ctx, async (target) => {
+    await registeredSettings(workspaceStore(target), workspace);
+    return defineCustomField(workspace, field, { force: options.force }, fieldDeps(target));
   });
   const detail = field.options ? ` (${field.options.join(', ')})` : '';
+  const verb = result.previous ? 'redefined' : 'defined';
   println(
     ctx.io.stdout,
-    `custom field ${field.name} (${field.type}${detail}) defined for workspace ${workspace}`,
+    `custom field ${field.name} (${field.type}${detail}) ${verb} for workspace ${workspace}`,
+  );
+  if (result.holders !== undefined && result.previous) {
+    println(
+      ctx.io.stdout,
+      `${result.holders} contacts hold a ${result.previous.type} value of ${field.name}: they keep it until an import sets a new one`,
+    );
+  }
+  return EXIT.ok;
+}
+
+/** `fields remove -w W -n N`: files no longer fill the field; contacts keep their values. */
+export async function removeField(
+  ctx: CommandContext,
+  options: { workspace: string; name: string },
+): Promise<number> {
+  const workspace = parseWorkspace(options.workspace);
+  const { holders } = await withTarget(ctx, (target) =>
+    removeCustomField(workspace, options.name, fieldDeps(target)),
+  );
+  println(
+    ctx.io.stdout,
+    `custom field ${options.name} removed from workspace ${workspace}; ${holders} contacts keep their values (a column of that name is now skipped)`,
   );
   return EXIT.ok;
 }
@@ -160,6 +162,7 @@ export function healthLines(
   health: WorkspaceHealth,
   settings: WorkspaceSettings,
   fields: readonly CustomFieldDefinition[],
+  acceptances: readonly RiskAcceptance[] = [],
 ): string[] {
   const flags = Object.entries(health.flags)
     .filter(([, on]) => on)
@@ -180,10 +183,24 @@ export function healthLines(
     lines.push(`last reinstated ${last.reinstatedAt} by ${last.actor}: ${last.reason}`);
   }
   lines.push(`policy: ${health.policy}`);
+  lines.push(
+    settings.flags.whatsappRiskAcceptanceRequired
+      ? 'WhatsApp sending: GATED until a signed Risk Acceptance Form is recorded (workspace accept-risk)'
+      : 'WhatsApp sending: allowed',
+  );
+  if (acceptances.length === 0) lines.push('WhatsApp risk acceptances: none');
+  else {
+    lines.push('WhatsApp risk acceptances:');
+    for (const a of acceptances)
+      lines.push(`  ${a.acceptedAt} signed by ${a.signedBy}, document ${a.document}`);
+  }
   return lines;
 }
 
-/** `workspace show -w W [--json]`: settings, custom fields, flags and EDM sending health. */
+/**
+ * `workspace show -w W [--json]`: settings, custom fields, flags, EDM sending health, the WhatsApp gate and
+ * the history of its risk acceptances.
+ */
 export async function showWorkspace(
   ctx: CommandContext,
   options: { workspace: string; json?: boolean },
@@ -191,13 +208,16 @@ export async function showWorkspace(
   const workspace = parseWorkspace(options.workspace);
   await withTarget(ctx, async (target) => {
     const workspaces = workspaceStore(target);
-    const [settings, fields, health] = await Promise.all([
+    const [settings, fields, health, riskAcceptances] = await Promise.all([
       registeredSettings(workspaces, workspace),
       workspaces.listFields(workspace),
       workspaceHealth(workspace, { health: healthStore(target), workspaces }),
+      workspaces.whatsappRiskAcceptances(workspace),
     ]);
-    if (options.json) println(ctx.io.stdout, JSON.stringify({ settings, fields, health }, null, 2));
-    else for (const line of healthLines(health, settings, fields)) println(ctx.io.stdout, line);
+    if (options.json)
+      println(ctx.io.stdout, JSON.stringify({ settings, fields, health, riskAcceptances }, null, 2));
+    else
+      for (const line of healthLines(health, settings, fields, riskAcceptances)) println(ctx.io.stdout, line);
   });
   return EXIT.ok;
 }

@@ -3,12 +3,29 @@
  * to stop. It lives in `.local/` (git-ignored) at the repository root, or in `$CONTACT_IMPORT_LOCAL_DIR`.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Provisioned } from '../../infra/local/provision.js';
 
-/** The repository root (this file is `cli/local/state.ts`). */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE_NAME = 'contact-import-pipeline';
+
+/**
+ * The repository root: the nearest folder above this module whose package.json is this project's. (From
+ * the sources that is two levels up; from the CLI bundle in `node_modules/.cache/` it is further.)
+ */
+function findRepoRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    try {
+      if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === PACKAGE_NAME) return `${dir}/`;
+    } catch {
+      // no package.json here, or not JSON: keep going up
+    }
+    if (dirname(dir) === dir) return fileURLToPath(new URL('../../', import.meta.url));
+  }
+}
+
+/** The repository root, with a trailing slash. */
+export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 
 export interface LocalStackState {
   readonly endpoint: string;

@@ -36,6 +36,7 @@ const deps: Omit<SplitDeps, 'remainingTimeMs'> = {
   operators: new SnsNotifier(clients.sns, config.alarmsTopicArn),
   logger,
   limits: config.limits,
+  ...(config.sftpRoleId ? { sftpRoleId: config.sftpRoleId } : {}),
 };
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -78,6 +79,7 @@ function requestsOf(body: string): SplitRequest[] {
         // Keys arrive URL-encoded, spaces as '+'.
         key: decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')),
         ...(record.s3.object.versionId ? { versionId: record.s3.object.versionId } : {}),
+        ...(record.userIdentity?.principalId ? { principalId: record.userIdentity.principalId } : {}),
       };
     });
 }

@@ -53,6 +53,7 @@ const HANDLER_MODULES: Record<FunctionName, string> = {
   aggregator: '../../functions/aggregator/handler.js',
   sweeper: '../../functions/sweeper/handler.js',
   sendingHealth: '../../functions/sending-health/handler.js',
+  sendGate: '../../functions/send-gate/handler.js',
 };
 
 export class RunnerTimeoutError extends Error {

@@ -3,7 +3,7 @@
  *
  * | item | pk | sk | attributes |
  * | --- | --- | --- | --- |
- * | job | `<ws>#IMPORT#<importId>` | `JOB` | the ImportJob fields; `gsi1pk = ACTIVE`, `gsi1sk = updatedAt` until completed |
+ * | job | `<ws>#IMPORT#<importId>` | `JOB` | the ImportJob fields; `gsi1pk = ACTIVE`, `gsi1sk = updatedAt` until completed; `gsi2pk = <ws>#IMPORTS`, `gsi2sk = createdAt#importId` (the workspace's history) |
  * | batch marker | `<ws>#IMPORT#<importId>` | `BATCH#<batchNo:8>` | `batchNo`, `counts`, `recordedAt` |
  *
  * The job's partition key starts with the workspace like every other key; the one exception is the sparse
@@ -31,6 +31,16 @@ export interface ImportLedgerOptions {
   readonly now?: () => Date;
   /** The sparse GSI of unfinished jobs. @default 'byStatus' */
   readonly statusIndex?: string;
+  /** The GSI of a workspace's jobs by creation time. @default 'byWorkspace' */
+  readonly historyIndex?: string;
+}
+
+/** Which jobs of a workspace `listImports` returns. */
+export interface HistoryQuery {
+  /** At most this many, newest first. */
+  readonly limit: number;
+  /** Only jobs created at or after this time. */
+  readonly since?: Date;
 }
 
 /** `finishSplitting` was called again with other totals than the first time. */
@@ -53,8 +63,21 @@ function markerKey(workspace: string, importId: string, batchNo: number): Key {
   return { pk: jobKey(workspace, importId).pk, sk: `${BATCH_PREFIX}${String(batchNo).padStart(8, '0')}` };
 }
 
+function historyPk(workspace: string): string {
+  return `${workspace}#IMPORTS`;
+}
+
 function jobOf(item: Item): ImportJob {
-  const { pk: _pk, sk: _sk, gsi1pk: _gpk, gsi1sk: _gsk, aggregationClaimedAt: _claimed, ...job } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _gpk,
+    gsi1sk: _gsk,
+    gsi2pk: _hpk,
+    gsi2sk: _hsk,
+    aggregationClaimedAt: _claimed,
+    ...job
+  } = item;
   return job as ImportJob;
 }
 
@@ -67,11 +90,13 @@ export class DynamoImportLedger implements ImportLedger {
   private readonly table: DynamoTable;
   private readonly now: () => Date;
   private readonly statusIndex: string;
+  private readonly historyIndex: string;
 
   constructor(client: DynamoDBClient, tableName: string, options: ImportLedgerOptions = {}) {
     this.table = new DynamoTable(client, tableName, options.retry);
     this.now = options.now ?? (() => new Date());
     this.statusIndex = options.statusIndex ?? 'byStatus';
+    this.historyIndex = options.historyIndex ?? 'byWorkspace';
   }
 
   async createJob(job: NewJob): Promise<{ readonly job: ImportJob; readonly created: boolean }> {
@@ -87,7 +112,14 @@ export class DynamoImportLedger implements ImportLedger {
     const x = new Expression();
     try {
       await this.table.put({
-        Item: { ...jobKey(job.workspace, job.importId), gsi1pk: ACTIVE, gsi1sk: now, ...fresh },
+        Item: {
+          ...jobKey(job.workspace, job.importId),
+          gsi1pk: ACTIVE,
+          gsi1sk: now,
+          gsi2pk: historyPk(job.workspace),
+          gsi2sk: `${now}#${job.importId}`,
+          ...fresh,
+        },
         ...x.build(`attribute_not_exists(${x.name('pk')})`),
       });
       return { job: fresh, created: true };
@@ -258,6 +290,31 @@ export class DynamoImportLedger implements ImportLedger {
       .map(jobOf)
       .filter((job) => job.status !== 'completed' && job.updatedAt < cutoff)
       .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+  }
+
+  /**
+   * A workspace's imports, newest first: one Query of the `byWorkspace` index (projected in full, so no
+   * second read). Jobs created before the index existed are not listed.
+   *
+   * @example
+   * const latest = await ledger.listImports('acme', { limit: 20, since: new Date('2026-12-01') });
+   */
+  async listImports(workspace: string, query: HistoryQuery): Promise<ImportJob[]> {
+    const x = new Expression();
+    let condition = `${x.name('gsi2pk')} = ${x.value(historyPk(workspace))}`;
+    if (query.since) condition += ` AND ${x.name('gsi2sk')} >= ${x.value(query.since.toISOString())}`;
+    const jobs: ImportJob[] = [];
+    for await (const page of this.table.query({
+      IndexName: this.historyIndex,
+      KeyConditionExpression: condition,
+      ScanIndexForward: false,
+      Limit: query.limit,
+      ...x.build(),
+    })) {
+      for (const item of page) if (jobs.length < query.limit) jobs.push(jobOf(item));
+      if (jobs.length >= query.limit) break;
+    }
+    return jobs;
   }
 
   /** An update that records progress: `updatedAt` and the sweeper's sort key move to now. */

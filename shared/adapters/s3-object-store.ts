@@ -58,7 +58,7 @@ export class S3ObjectStore implements ObjectStore {
       const res = await this.s3.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }),
       );
-      return { size: res.ContentLength ?? 0, versionId: res.VersionId };
+      return { size: res.ContentLength ?? 0, versionId: res.VersionId, metadata: res.Metadata ?? {} };
     } catch (err) {
       if (
         isMissing(err) ||
@@ -114,10 +114,11 @@ export class S3ObjectStore implements ObjectStore {
     key: string,
     body: Readable | Uint8Array | string,
     contentType = 'application/octet-stream',
+    metadata?: Record<string, string>,
   ): Promise<string | undefined> {
     const result = await new Upload({
       client: this.s3,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata },
     }).done();
     return result.VersionId;
   }

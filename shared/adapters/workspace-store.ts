@@ -15,13 +15,17 @@ import {
   type WorkspaceSettings,
 } from '../domain/model.js';
 import type { WorkspaceStore } from '../pipeline/ports.js';
+import type { RiskAcceptance, RiskAcceptanceStore } from '../pipeline/send-gate/risk-acceptance.js';
 import { Expression } from './dynamo/expression.js';
 import type { RetryPolicy } from './dynamo/retry.js';
-import { DynamoTable, type Item } from './dynamo/table.js';
+import { DynamoTable, type Item, isConditionFailed } from './dynamo/table.js';
 
 const SETTINGS = 'SETTINGS';
 const FIELD_PREFIX = 'FIELD#';
 const FLAG_PREFIX = 'flag_';
+const RISK_FLAG = `${FLAG_PREFIX}whatsappRiskAcceptanceRequired`;
+/** The settings item's list of Risk Acceptance Forms (RULES §8), oldest first. */
+const RISK_ACCEPTANCES = 'whatsappRiskAcceptances';
 const FLAG_NAMES = [
   'whatsappRiskAcceptanceRequired',
   'edmSendingSuspended',
@@ -132,7 +136,7 @@ function fieldOf(item: Item): CustomFieldDefinition {
  * const workspaces = new DynamoWorkspaceStore(clients.dynamodb, config.resources.tables.contacts.name);
  * const { region, timeZone } = await workspaces.getSettings('acme'); // 'TW', 'Asia/Taipei' by default
  */
-export class DynamoWorkspaceStore implements WorkspaceStore {
+export class DynamoWorkspaceStore implements WorkspaceStore, RiskAcceptanceStore {
   private readonly table: DynamoTable;
 
   constructor(client: DynamoDBClient, tableName: string, options: WorkspaceStoreOptions = {}) {
@@ -188,6 +192,58 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
     await this.table.put({
       Item: { pk: metaPk(workspace), sk: `${FIELD_PREFIX}${checked.name}`, ...checked },
     });
+  }
+
+  /**
+   * Clears the WhatsApp gate and appends the acceptance to `whatsappRiskAcceptances`, on condition that
+   * the flag is raised (one conditional update: two operators cannot both record against one raise).
+   */
+  async acceptWhatsappRisk(workspace: string, acceptance: RiskAcceptance): Promise<boolean> {
+    const x = new Expression().set(RISK_FLAG, false);
+    const list = x.name(RISK_ACCEPTANCES);
+    x.setTo(
+      RISK_ACCEPTANCES,
+      `list_append(if_not_exists(${list}, ${x.value([])}), ${x.value([acceptance])})`,
+    );
+    try {
+      await this.table.update({
+        Key: { pk: metaPk(workspace), sk: SETTINGS },
+        ...x.buildUpdate(`${x.name(RISK_FLAG)} = ${x.value(true)}`),
+      });
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The workspace's recorded Risk Acceptance Forms, oldest first. */
+  async whatsappRiskAcceptances(workspace: string): Promise<RiskAcceptance[]> {
+    const item = await this.table.get({ pk: metaPk(workspace), sk: SETTINGS });
+    const list = item?.[RISK_ACCEPTANCES];
+    return Array.isArray(list) ? (list as RiskAcceptance[]) : [];
+  }
+
+  async markRiskAcceptanceNotified(workspace: string, index: number, at: string): Promise<void> {
+    if (!Number.isInteger(index) || index < 0) throw new RangeError(`no acceptance at index ${index}`);
+    const x = new Expression();
+    // A list element's index stays outside the name placeholder, so this update is written by hand.
+    const element = `${x.name(RISK_ACCEPTANCES)}[${index}]`;
+    const update = `SET ${element}.${x.name('notifiedAt')} = ${x.value(at)}`;
+    await this.table.update({
+      Key: { pk: metaPk(workspace), sk: SETTINGS },
+      UpdateExpression: update,
+      ...x.build(`attribute_exists(${element})`),
+    });
+  }
+
+  /** Deletes a custom field's definition; false when the workspace had no field of that name. */
+  async removeField(workspace: string, name: string): Promise<boolean> {
+    const removed = await this.table.delete({
+      Key: { pk: metaPk(workspace), sk: `${FIELD_PREFIX}${name}` },
+      ReturnValues: 'ALL_OLD',
+    });
+    return removed !== undefined;
   }
 
   /**

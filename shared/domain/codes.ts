@@ -117,11 +117,11 @@ const DEFINITIONS = {
     ({ column, value, allowed }) =>
       `${quote(value)} in column "${column}" is not a valid gender: use one of ${list(allowed)}.`,
   ),
-  INVALID_CUSTOM_VALUE: define<{ column: string; value: string; expected: string }>(
+  INVALID_CUSTOM_VALUE: define<{ column: string; value: string; expected: string; reason?: string }>(
     'error',
     'A custom field value that does not fit the field’s type.',
-    ({ column, value, expected }) =>
-      `${quote(value)} in custom field "${column}" is not valid: expected ${expected}.`,
+    ({ column, value, expected, reason }) =>
+      `${quote(value)} in custom field "${column}" is ${reason ?? 'not valid'}: expected ${expected}.`,
   ),
   VALUE_TOO_LONG: define<{ column: string; length: number; max: number }>(
     'error',

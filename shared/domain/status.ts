@@ -49,6 +49,21 @@ export function mostRestrictiveWhatsapp(
  * @example
  * needsWhatsappRiskAcceptance({ ...contact, whatsapp: { mobile: '+886912345678', status: 'opted_out' } }); // true
  */
+/**
+ * Whether writing `contact` over `previous` adds a contact that needs WhatsApp risk acceptance (RULES §8:
+ * "a later import that adds non-subscribed contacts raises it again"): a new one, or one that became
+ * not_subscribed / opted_out. Rewriting a contact that already needed it adds nothing.
+ *
+ * @example
+ * addsWhatsappRisk({ whatsapp: { mobile, status: 'opted_out' } }, undefined); // true
+ */
+export function addsWhatsappRisk(
+  contact: Pick<Contact, 'whatsapp' | 'mergedInto'>,
+  previous: Pick<Contact, 'whatsapp' | 'mergedInto'> | undefined,
+): boolean {
+  return needsWhatsappRiskAcceptance(contact) && !(previous && needsWhatsappRiskAcceptance(previous));
+}
+
 export function needsWhatsappRiskAcceptance(contact: Pick<Contact, 'whatsapp' | 'mergedInto'>): boolean {
   const status = contact.whatsapp?.status;
   return contact.mergedInto === undefined && (status === 'not_subscribed' || status === 'opted_out');

@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 export interface ObjectHead {
   readonly size: number;
   readonly versionId: string | undefined;
+  /** The object's user metadata (`x-amz-meta-*`, names in lower case). */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 export interface ObjectStore {

@@ -3,6 +3,7 @@ import type { HeaderCleanup } from '../domain/header.js';
  * The ports the use cases depend on. `shared/adapters/` implements them over DynamoDB; tests may pass
  * in-memory fakes only for shaping inputs, never to prove DynamoDB behaviour.
  */
+
 import type {
   Channel,
   Contact,
@@ -15,6 +16,7 @@ import type {
   WorkspaceFlags,
   WorkspaceSettings,
 } from '../domain/model.js';
+import type { Uploader } from './uploader.js';
 
 export type JobStatus = 'splitting' | 'processing' | 'aggregating' | 'completed' | 'rejected';
 export type ImportOutcome = 'succeeded' | 'completed_with_errors' | 'rejected';
@@ -40,6 +42,8 @@ export interface ImportJob {
   readonly channel?: Channel;
   readonly key?: KeyName;
   readonly source: SourceObject;
+  /** Who or what uploaded the file (absent on jobs created before it was recorded). */
+  readonly uploadedBy?: Uploader;
   readonly status: JobStatus;
   /** ISO timestamps. */
   readonly createdAt: string;
@@ -72,6 +76,7 @@ export interface NewJob {
   readonly channel?: Channel;
   readonly key?: KeyName;
   readonly source: SourceObject;
+  readonly uploadedBy?: Uploader;
 }
 
 export interface ImportLedger {

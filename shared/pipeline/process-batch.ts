@@ -17,7 +17,7 @@
 
 import { issue } from '../domain/codes.js';
 import type { Contact, RowCounts } from '../domain/model.js';
-import { needsWhatsappRiskAcceptance } from '../domain/status.js';
+import { addsWhatsappRisk } from '../domain/status.js';
 import type { PipelineLogger } from './aggregate/aggregate.js';
 import { formatPart } from './aggregate/part-file.js';
 import {
@@ -127,7 +127,7 @@ async function inParallel<T>(
 
 /** What writing the chains did. */
 interface Written {
-  /** Contacts written (or found written by an earlier attempt). */
+  /** Contacts written (or found written by an earlier attempt) that add WhatsApp risk (RULES §8). */
   readonly contacts: Contact[];
   /** Rows to decide again: a unit lost a race, and everything after it in its chain. */
   readonly lost: number[];
@@ -161,7 +161,9 @@ async function writeChains(
           workspace,
           unit.writes.map((w) => ({ ...w, stamp })),
         );
-        written.contacts.push(...unit.writes.map((w) => w.contact));
+        written.contacts.push(
+          ...unit.writes.filter((w) => addsWhatsappRisk(w.contact, w.previous)).map((w) => w.contact),
+        );
       } catch (err) {
         const raced = err instanceof ConcurrentModificationError || err instanceof IdentityTakenError;
         if (!raced && !(err instanceof WriteTooLargeError)) throw err;
@@ -253,7 +255,12 @@ async function carryOut(
     let next: BatchPlan | Done;
     if (over) {
       // Conservative for the risk flag: the round's contacts as planned (most landed).
-      contacts.push(...plan.chains.flat().flatMap((unit) => unit.writes.map((w) => w.contact)));
+      contacts.push(
+        ...plan.chains
+          .flat()
+          .flatMap((unit) => unit.writes.filter((w) => addsWhatsappRisk(w.contact, w.previous)))
+          .map((w) => w.contact),
+      );
       next = over;
     } else {
       const written = await writeChains(plan.chains, deps, ctx.workspace, `${ctx.stamp}#${round}`);
@@ -382,13 +389,13 @@ function countsOf(results: Map<number, RowResult>): RowCounts {
   return counts;
 }
 
-/** RULES §5: a written WhatsApp contact that is not_subscribed or opted_out flags the workspace. */
+/** RULES §5, §8: a write that adds a not_subscribed or opted_out WhatsApp contact flags the workspace. */
 async function flagWhatsappRisk(
   workspaces: WorkspaceStore,
   workspace: string,
-  written: Contact[],
+  riskAdded: Contact[],
 ): Promise<void> {
-  if (!written.some(needsWhatsappRiskAcceptance)) return;
+  if (riskAdded.length === 0) return;
   const { flags } = await workspaces.getSettings(workspace);
   if (!flags.whatsappRiskAcceptanceRequired) {
     await workspaces.setFlags(workspace, { whatsappRiskAcceptanceRequired: true });

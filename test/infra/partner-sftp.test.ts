@@ -57,6 +57,17 @@ describe('Construct: PartnerSftp', () => {
     expect(users.map((u) => u.Properties.UserName).sort()).toEqual(['acme-feed', 'globex.sftp']);
   });
 
+  it('tells the splitter the access role id, so the history names SFTP uploads by partner', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'contact-import-test-splitter',
+      Environment: {
+        Variables: Match.objectLike({
+          SFTP_ROLE_ID: { 'Fn::GetAtt': [logicalIdOf(stack.sftp?.accessRole as never), 'RoleId'] },
+        }),
+      },
+    });
+  });
+
   it("maps each partner's logical root to its own workspace folder of the upload bucket", () => {
     for (const partner of [ACME, GLOBEX]) {
       const user = userNamed(partner.userName);

@@ -69,8 +69,8 @@ describe('Stack: contact import pipeline', () => {
 
   describe('functions', () => {
     it('runs every function on Node.js 22, arm64, with an explicit log group and Powertools settings', () => {
-      // splitter, processor, dead-batch, aggregator, sweeper, sending-health
-      expect(Object.keys(functions)).toHaveLength(6);
+      // splitter, processor, dead-batch, aggregator, sweeper, send-gate, sending-health
+      expect(Object.keys(functions)).toHaveLength(7);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -97,6 +97,7 @@ describe('Stack: contact import pipeline', () => {
         deadBatch: 'dead-batch',
         aggregator: 'aggregator',
         sweeper: 'sweeper',
+        sendGate: 'send-gate',
       };
       for (const [name, suffix] of Object.entries(names) as [PipelineFunctionName, string][]) {
         template.hasResourceProperties('AWS::Lambda::Function', {
@@ -352,6 +353,16 @@ describe('Stack: contact import pipeline', () => {
           ).toEqual([]);
           expect(statement.resources, name).not.toContain('*');
         }
+      }
+    });
+
+    it('lets the send gate read the contacts table and nothing else', () => {
+      const statements = statementsOf('sendGate');
+      expect(allows(statements, ['dynamodb:GetItem'], contacts)).toBe(true);
+      expect(allows(statements, TABLE_WRITE_ACTIONS, contacts)).toBe(false);
+      expect(allows(statements, ['dynamodb:GetItem'], imports)).toBe(false);
+      for (const action of ['s3:GetObject', 'sqs:SendMessage', 'sns:Publish']) {
+        expect(allows(statements, [action], '')).toBe(false);
       }
     });
 

@@ -33,8 +33,16 @@ describe('Class: S3ObjectStore', () => {
     const tail = await text(await store().getStream('x/a.csv', { versionId: first.VersionId, start: 6 }));
 
     // Assess
-    expect(head).toEqual({ size: 13, versionId: first.VersionId });
+    expect(head).toEqual({ size: 13, versionId: first.VersionId, metadata: {} });
     expect(tail).toBe('version');
+  });
+
+  it('uploads with user metadata that head reads back (who uploaded an import)', async () => {
+    const versionId = await store().upload('x/m.csv', 'a\n', 'text/csv', { 'uploaded-by': 'cli:amy' });
+
+    const head = await store().head('x/m.csv', versionId);
+
+    expect(head?.metadata).toEqual({ 'uploaded-by': 'cli:amy' });
   });
 
   it('streams a body into an object and lists keys in order', async () => {

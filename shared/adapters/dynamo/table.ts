@@ -7,6 +7,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
+  type DeleteCommandInput,
   DynamoDBDocumentClient,
   GetCommand,
   type NativeAttributeValue,
@@ -114,6 +116,14 @@ export class DynamoTable {
   async update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<Item | undefined> {
     const out = await withRetry(this.policy, () =>
       this.doc.send(new UpdateCommand({ ...input, TableName: this.name })),
+    );
+    return out.Attributes;
+  }
+
+  /** Deletes an item; returns the attributes asked for with `ReturnValues` (`ALL_OLD`: the item deleted). */
+  async delete(input: Omit<DeleteCommandInput, 'TableName'>): Promise<Item | undefined> {
+    const out = await withRetry(this.policy, () =>
+      this.doc.send(new DeleteCommand({ ...input, TableName: this.name })),
     );
     return out.Attributes;
   }

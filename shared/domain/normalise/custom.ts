@@ -5,6 +5,7 @@ import { type CodedIssue, issue } from '../codes.js';
 import type { CustomFieldDefinition, CustomValue } from '../model.js';
 import { isIsoDate } from './dates.js';
 
+const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const BOOLEANS: ReadonlyMap<string, boolean> = new Map([
   ['true', true],
@@ -37,9 +38,14 @@ export function customValue(field: CustomFieldDefinition, value: string): Custom
         ? Number(value)
         : issue('INVALID_CUSTOM_VALUE', { column, value, expected: 'a number such as 42 or 3.14' });
     case 'date':
-      return isIsoDate(value)
-        ? value
-        : issue('INVALID_CUSTOM_VALUE', { column, value, expected: 'a date as YYYY-MM-DD' });
+      if (isIsoDate(value)) return value;
+      return issue('INVALID_CUSTOM_VALUE', {
+        column,
+        value,
+        expected: 'a real date as YYYY-MM-DD, e.g. 2030-01-31',
+        // `2024-02-30` has the right shape: say what is wrong with it, not only what is expected.
+        ...(DATE_SHAPE.test(value) ? { reason: 'not a real date' } : {}),
+      });
     case 'boolean': {
       const flag = BOOLEANS.get(value.toLowerCase());
       return (

@@ -16,6 +16,7 @@ import {
 } from '../messages.js';
 import type { ObjectStore } from '../part-store.js';
 import { type ImportJob, type ImportLedger, JobNotFoundError, type WorkspaceStore } from '../ports.js';
+import { HtmlReportCollector, htmlReport } from './html-report.js';
 import { mergeParts } from './merge.js';
 import { importNotification } from './notification.js';
 import type { Notifier } from './notifier.js';
@@ -58,6 +59,7 @@ export function reportKeys(workspace: string, importId: string) {
     failures: `${prefix}failures.csv`,
     warnings: `${prefix}warnings.csv`,
     summary: `${prefix}summary.json`,
+    html: `${prefix}report.html`,
   } as const;
 }
 
@@ -67,7 +69,17 @@ interface Tally {
   readonly errors: Record<string, number>;
   readonly warnings: Record<string, number>;
   readonly problems: string[];
+  /** What report.html shows of the failed and skipped rows (bounded). */
+  readonly html: HtmlReportCollector;
 }
+
+const emptyTally = (): Tally => ({
+  counts: emptyCounts(),
+  errors: {},
+  warnings: {},
+  problems: [],
+  html: new HtmlReportCollector(),
+});
 
 /** Streams the parts in row order into the two report writers, and tallies counts and warnings. */
 async function reportRows(
@@ -76,7 +88,7 @@ async function reportRows(
   layout: ReportLayout,
   writers: { failures: CsvObjectWriter; warnings: CsvObjectWriter },
 ): Promise<Tally> {
-  const tally: Tally = { counts: emptyCounts(), errors: {}, warnings: {}, problems: [] };
+  const tally = emptyTally();
   const batches = new Map<number, string>();
   const onPart = (key: string, header: PartHeader) => {
     const seen = batches.get(header.batchNo);
@@ -97,6 +109,7 @@ async function reportRows(
       if (!row.error) tally.problems.push(`row ${row.rowNumber} is ${row.outcome} without a reason`);
       for (const e of errorsOf(row)) tally.errors[e.code] = (tally.errors[e.code] ?? 0) + 1;
       reported += 1;
+      tally.html.add(row);
       await writers.failures.write(layout.failure(row));
     } else if (row.warnings.length > 0) {
       await writers.warnings.write(layout.warning(row));
@@ -124,9 +137,7 @@ async function writeRowReports(
   try {
     await writers.failures.write(layout.header);
     await writers.warnings.write(layout.header);
-    const tally = job.rejection
-      ? { counts: emptyCounts(), errors: {}, warnings: {}, problems: [] }
-      : await reportRows(job, store, layout, writers);
+    const tally = job.rejection ? emptyTally() : await reportRows(job, store, layout, writers);
     await Promise.all([writers.failures.close(), writers.warnings.close()]);
     return tally;
   } catch (err) {
@@ -209,14 +220,22 @@ function summarise({ job, tally, problems, riskFlag, sweep, reports, now }: Summ
  * Publishes the import's one notification, unless an earlier run claimed it. The URL is signed before the
  * claim, so only the publish itself (retried by the SDK) stands between a claim and its notification.
  */
-async function notifyOnce(deps: AggregateDeps, summary: ImportSummary, failuresKey: string, now: Date) {
-  const url = await deps.store.presign(failuresKey, deps.reportUrlExpirySeconds);
+async function notifyOnce(
+  deps: AggregateDeps,
+  summary: ImportSummary,
+  keys: ReturnType<typeof reportKeys>,
+  now: Date,
+) {
+  const [url, htmlUrl] = await Promise.all([
+    deps.store.presign(keys.failures, deps.reportUrlExpirySeconds),
+    deps.store.presign(keys.html, deps.reportUrlExpirySeconds),
+  ]);
   if (!(await deps.ledger.claimNotification(summary.workspace, summary.importId))) {
     deps.logger.info('notification already claimed; not publishing again', { importId: summary.importId });
     return false;
   }
   const expiresAt = new Date(now.getTime() + deps.reportUrlExpirySeconds * 1000).toISOString();
-  await deps.notifier.publish(importNotification(summary, { url, expiresAt }));
+  await deps.notifier.publish(importNotification(summary, { url, expiresAt }, { url: htmlUrl, expiresAt }));
   return true;
 }
 
@@ -259,12 +278,22 @@ export async function aggregateImport(
     problems,
     riskFlag: settings.flags.whatsappRiskAcceptanceRequired === true,
     sweep,
-    reports: { failures: uri(keys.failures), warnings: uri(keys.warnings), summary: uri(keys.summary) },
+    reports: {
+      failures: uri(keys.failures),
+      warnings: uri(keys.warnings),
+      summary: uri(keys.summary),
+      html: uri(keys.html),
+    },
     now,
   });
   await deps.store.put(keys.summary, `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
+  await deps.store.put(
+    keys.html,
+    htmlReport(summary, job.header ?? [], tally.html),
+    'text/html; charset=utf-8',
+  );
 
-  const notified = await notifyOnce(deps, summary, keys.failures, now);
+  const notified = await notifyOnce(deps, summary, keys, now);
   await deps.ledger.complete(workspace, importId, summary.outcome);
   deps.logger.info('import completed', { importId, outcome: summary.outcome, rows: summary.rows });
   return { summary, notified };

@@ -18,6 +18,8 @@ export interface SignedReport {
 export interface NotificationBody {
   readonly summary: ImportSummary;
   readonly failuresReport: SignedReport & { readonly s3Uri: string };
+  /** `report.html` (presigned URL of the same lifetime). */
+  readonly htmlReport?: SignedReport & { readonly s3Uri: string };
   /** Why there are two locations: the URL is short-lived, the S3 URI is not. */
   readonly note: string;
 }
@@ -33,10 +35,15 @@ const NOTE =
  * importNotification(summary, { url: 'https://…', expiresAt: '2030-01-02T00:00:00.000Z' });
  * // { subject: 'Contact import succeeded: acme.5c1f…', message: '{"summary":…}', attributes: { … } }
  */
-export function importNotification(summary: ImportSummary, failures: SignedReport): Notification {
+export function importNotification(
+  summary: ImportSummary,
+  failures: SignedReport,
+  page?: SignedReport,
+): Notification {
   const body: NotificationBody = {
     summary,
     failuresReport: { s3Uri: summary.reports.failures, ...failures },
+    ...(page ? { htmlReport: { s3Uri: summary.reports.html, ...page } } : {}),
     note: NOTE,
   };
   let message = JSON.stringify(body);

@@ -11,6 +11,8 @@ export interface ReportLocations {
   readonly failures: string;
   readonly warnings: string;
   readonly summary: string;
+  /** `report.html`: the same report as one page for a browser. */
+  readonly html: string;
 }
 
 /** Whether the counts add up. Never silently wrong: a mismatch is listed here and logged as an error. */

@@ -23,15 +23,28 @@ export interface FeedbackEvent {
   /** As SES names it: `Send`, `Bounce`, … */
   readonly eventType: string;
   /**
-   * `send`; `hard_bounce` (a Permanent bounce); `complaint`; `ignored` for anything else (deliveries,
-   * transient or undetermined bounces, opens, clicks…), which changes nothing.
+   * `send`; `hard_bounce` (a Permanent bounce); `complaint` (unless `not-spam`); `ignored` for anything
+   * else (deliveries, transient or undetermined bounces, `not-spam` complaints, opens, clicks…), which changes
+   * nothing.
    */
   readonly kind: FeedbackKind;
   /** When it happened: the bounce's or complaint's timestamp, else the mail's. */
   readonly occurredAt: Date;
   /** The recipients it is about, lower-cased and distinct (empty when ignored). */
   readonly recipients: readonly string[];
+  /**
+   * Whether it counts toward the workspace's sending health. False for the events SES itself leaves out of
+   * its reputation figures (sub-type `OnAccountSuppressionList`: SES accepted the message but did not send
+   * it): they still change the contact's status (RULES §8, decision).
+   */
+  readonly counted: boolean;
 }
+
+/** The sub-type SES gives bounces and complaints of addresses on the account-level suppression list. */
+export const ON_ACCOUNT_SUPPRESSION_LIST = 'OnAccountSuppressionList';
+
+/** The complaint feedback type (RFC 5965 `Feedback-Type`) that says the message is not spam. */
+export const NOT_SPAM = 'not-spam';
 
 /** The body is not an SES event record. Its message never quotes the body (it holds addresses). */
 export class MalformedFeedbackError extends Error {
@@ -69,9 +82,21 @@ const SesEvent = z.object({
     tags: z.record(z.string(), z.array(z.string())).default({}),
   }),
   bounce: z
-    .object({ bounceType: z.string(), bouncedRecipients: Recipients, timestamp: Timestamp.optional() })
+    .object({
+      bounceType: z.string(),
+      bounceSubType: z.string().nullish(),
+      bouncedRecipients: Recipients,
+      timestamp: Timestamp.optional(),
+    })
     .optional(),
-  complaint: z.object({ complainedRecipients: Recipients, timestamp: Timestamp.optional() }).optional(),
+  complaint: z
+    .object({
+      complainedRecipients: Recipients,
+      complaintSubType: z.string().nullish(),
+      complaintFeedbackType: z.string().nullish(),
+      timestamp: Timestamp.optional(),
+    })
+    .optional(),
 });
 type SesEvent = z.infer<typeof SesEvent>;
 
@@ -100,20 +125,34 @@ function parseJson(text: string): unknown {
   }
 }
 
-function classify(event: SesEvent, eventType: string): Pick<FeedbackEvent, 'kind' | 'recipients'> {
-  if (eventType === 'Send') return { kind: 'send', recipients: distinctAddresses(event.mail.destination) };
+type Classified = Pick<FeedbackEvent, 'kind' | 'recipients' | 'counted'>;
+
+const IGNORED: Classified = { kind: 'ignored', recipients: [], counted: false };
+
+/**
+ * What an event means as SES defines it: a `Permanent` bounce is a hard bounce, a complaint is a spam
+ * report unless its feedback type is `not-spam` (then nothing), and either is left out of the counts when
+ * its sub-type is `OnAccountSuppressionList`.
+ */
+function classify(event: SesEvent, eventType: string): Classified {
+  if (eventType === 'Send') {
+    return { kind: 'send', recipients: distinctAddresses(event.mail.destination), counted: true };
+  }
   if (eventType === 'Bounce') {
     if (!event.bounce) throw new MalformedFeedbackError('a Bounce event without a bounce object');
-    if (event.bounce.bounceType !== 'Permanent') return { kind: 'ignored', recipients: [] };
+    if (event.bounce.bounceType !== 'Permanent') return IGNORED;
     const fields = event.bounce.bouncedRecipients.map((r) => r.emailAddress);
-    return { kind: 'hard_bounce', recipients: distinctAddresses(fields) };
+    const counted = event.bounce.bounceSubType !== ON_ACCOUNT_SUPPRESSION_LIST;
+    return { kind: 'hard_bounce', recipients: distinctAddresses(fields), counted };
   }
   if (eventType === 'Complaint') {
     if (!event.complaint) throw new MalformedFeedbackError('a Complaint event without a complaint object');
+    if (event.complaint.complaintFeedbackType === NOT_SPAM) return IGNORED;
     const fields = event.complaint.complainedRecipients.map((r) => r.emailAddress);
-    return { kind: 'complaint', recipients: distinctAddresses(fields) };
+    const counted = event.complaint.complaintSubType !== ON_ACCOUNT_SUPPRESSION_LIST;
+    return { kind: 'complaint', recipients: distinctAddresses(fields), counted };
   }
-  return { kind: 'ignored', recipients: [] };
+  return IGNORED;
 }
 
 /**
@@ -140,7 +179,7 @@ export function parseFeedback(body: string): FeedbackEvent {
   const tag = event.mail.tags.workspace?.[0];
   if (tag === undefined || !WORKSPACE_PATTERN.test(tag))
     throw new FeedbackWithoutWorkspaceError(messageId, tag);
-  const { kind, recipients } = classify(event, eventType);
+  const { kind, recipients, counted } = classify(event, eventType);
   const occurredAt = new Date(event.bounce?.timestamp ?? event.complaint?.timestamp ?? event.mail.timestamp);
-  return { workspace: tag, messageId, eventType, kind, occurredAt, recipients };
+  return { workspace: tag, messageId, eventType, kind, occurredAt, recipients, counted };
 }

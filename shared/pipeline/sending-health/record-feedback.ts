@@ -158,7 +158,12 @@ async function enforcePolicy(deps: FeedbackDeps, workspace: string, now: Date): 
 }
 
 function observationOf(event: FeedbackEvent, now: Date): Observation[] {
-  if (event.kind === 'ignored' || event.recipients.length === 0 || !isInWindow(event.occurredAt, now)) {
+  if (
+    event.kind === 'ignored' ||
+    !event.counted ||
+    event.recipients.length === 0 ||
+    !isInWindow(event.occurredAt, now)
+  ) {
     return [];
   }
   // An event stamped in the future (clock skew) is counted now.
@@ -168,7 +173,7 @@ function observationOf(event: FeedbackEvent, now: Date): Observation[] {
 
 /**
  * Applies SES events: bounces and complaints restrict their contacts, every send, hard bounce and complaint
- * of the last 24 hours is counted once, and each workspace that received a bounce or complaint is checked
+ * of the last 24 hours is counted once (except those SES leaves out of its own figures), and each workspace that received a bounce or complaint is checked
  * against the policy. Sends alone never suspend (they only lower the rates), so they skip the check.
  *
  * @example
@@ -193,7 +198,7 @@ export async function recordFeedback(
   for (const event of events) {
     const entry = byWorkspace.get(event.workspace) ?? { observations: [], check: false };
     entry.observations.push(...observationOf(event, now));
-    entry.check ||= event.kind === 'hard_bounce' || event.kind === 'complaint';
+    entry.check ||= event.counted && (event.kind === 'hard_bounce' || event.kind === 'complaint');
     byWorkspace.set(event.workspace, entry);
   }
   let counted = 0;

@@ -33,6 +33,7 @@ import {
 } from '../messages.js';
 import type { ObjectStore } from '../part-store.js';
 import type { ImportJob, ImportLedger, SourceObject, WorkspaceStore } from '../ports.js';
+import { uploaderOf } from '../uploader.js';
 import { batchEnvelope, partRows, RowBuffer } from './buffers.js';
 import { ComponentIndex, componentOf, decodeTags, encodeTags, identifierColumns } from './components.js';
 import { operatorAlert, registeredWorkspace, truncatedAt } from './file-checks.js';
@@ -90,6 +91,8 @@ export interface SplitDeps {
   readonly logger: PipelineLogger;
   readonly limits?: ImportLimits;
   readonly tuning?: Partial<SplitTuning>;
+  /** The role id of the SFTP partners' access role, to name SFTP uploads (absent without partners). */
+  readonly sftpRoleId?: string;
 }
 
 /** A new object in the upload bucket (an S3 event record, its key decoded). */
@@ -99,6 +102,8 @@ export interface ObjectCreated {
   readonly key: string;
   /** Absent in moto's events (and for unversioned buckets): read with HeadObject. */
   readonly versionId?: string;
+  /** The event's `userIdentity.principalId`: who wrote the object (see `uploader.ts`). */
+  readonly principalId?: string;
 }
 
 export type SplitRequest = ObjectCreated | ContinuationMessage;
@@ -174,6 +179,7 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
     importId,
     ...(isIssue(parsed) ? {} : { channel: parsed.channel, key: parsed.key }),
     source,
+    uploadedBy: uploaderOf(head.metadata, request.principalId, deps.sftpRoleId),
   });
   if (job.status !== 'splitting') return duplicate(job, deps);
 

@@ -63,6 +63,7 @@ export function aSummary(overrides: Partial<ImportSummary> = {}): ImportSummary 
       failures: 's3://b/reports/acme/acme.0123456789abcdef01234567/failures.csv',
       warnings: 's3://b/reports/acme/acme.0123456789abcdef01234567/warnings.csv',
       summary: 's3://b/reports/acme/acme.0123456789abcdef01234567/summary.json',
+      html: 's3://b/reports/acme/acme.0123456789abcdef01234567/report.html',
     },
     ...overrides,
   };

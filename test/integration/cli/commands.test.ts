@@ -2,32 +2,20 @@
  * The operator commands end to end: the real CLI (in-process, output captured) against the emulator with
  * the local runner feeding the real handlers, as `local up` does.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXAMPLES_DIR } from '../../../cli/demo-plan.js';
-import { type Runner, startRunner } from '../../../infra/local/runner.js';
+import { DynamoImportLedger } from '../../../shared/adapters/import-ledger.js';
 import { CHANNEL_COLUMNS, REPORT_COLUMNS } from '../../../shared/domain/channels.js';
 import type { ImportSummary } from '../../../shared/pipeline/aggregate/summary.js';
 import { cli } from '../../helpers/cli/run.js';
-import { useEmulator } from '../../helpers/emulator.js';
+import { useCliStack } from '../../helpers/cli/runner.js';
 
-const env = useEmulator();
-let runner: Runner;
-
-beforeAll(async () => {
-  runner = await startRunner({
-    endpoint: inject('emulatorEndpoint'),
-    provisioned: env.provisioned,
-    sweepIntervalMs: 0,
-  });
-});
-
-afterAll(async () => {
-  await runner?.stop();
-});
+const stack = useCliStack();
+const { env } = stack;
 
 const WS = 'cli-tw';
 const IMPORT_ID = new RegExp(`^${WS}\\.[0-9a-f]{24}$`);
@@ -198,7 +186,7 @@ describe('Command: submit', () => {
 
     // Act
     const submitted = await cli(['submit', 'one.csv', '-w', WS, '-c', 'edm', '-k', 'email'], { cwd: dir });
-    await runner.idle();
+    await stack.runner.idle();
     const importId = submitted.stdout.trim();
     const status = await cli(['status', importId]);
 
@@ -222,6 +210,55 @@ describe('Command: submit', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).not.toMatch(/very\.private|0955666777|955666777/);
     expect(run.stdout).not.toMatch(/very\.private|0955666777|955666777/);
+  });
+});
+
+describe('Command: submit --wait that times out, and status of an unfinished import (exit 4)', () => {
+  it('keeps the last state on screen with the import id and exits 4; the import goes on', async () => {
+    // Prepare
+    const { dir } = tempFile('slow.csv', 'phone,name\n0911333444,Ann\n');
+
+    // Act
+    const run = await cli(
+      ['submit', 'slow.csv', '-w', WS, '-c', 'line', '-k', 'phone', '--wait', '--timeout', '0.001'],
+      {
+        cwd: dir,
+      },
+    );
+    await stack.runner.idle();
+
+    // Assess
+    expect(run.code).toBe(4);
+    const importId = /^import (\S+) submitted/.exec(run.stderr)?.[1] ?? '';
+    expect(importId).toMatch(IMPORT_ID);
+    expect(run.stderr).toContain(`error: import ${importId} did not finish within 0 s`);
+    expect(run.stderr).toContain(`check it with \`status ${importId}\``);
+    expect((await cli(['status', importId])).code).toBe(0);
+  });
+
+  it('exits 4 with the progress line for an import that is still running', async () => {
+    // Prepare
+    const ledger = new DynamoImportLedger(env.clients.dynamodb, env.provisioned.tables.imports);
+    const importId = `${WS}.${'f'.repeat(24)}`;
+    await ledger.createJob({
+      workspace: WS,
+      importId,
+      channel: 'line',
+      key: 'phone',
+      source: {
+        bucket: env.provisioned.bucket,
+        key: `incoming/${WS}/line/phone/x.csv`,
+        versionId: 'v',
+        size: 1,
+      },
+    });
+
+    // Act
+    const run = await cli(['status', importId]);
+
+    // Assess
+    expect(run.code).toBe(4);
+    expect(run.stdout).toBe(`${importId} splitting: 0 rows so far\n`);
   });
 });
 
@@ -272,6 +309,42 @@ describe('Command: report', () => {
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(summary);
     expect(run.stdout).toMatch(
       /failures\.csv, link valid for \d+ h: http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/,
+    );
+  });
+});
+
+describe('Command: report --open', () => {
+  it('downloads report.html too and opens it with the desktop opener, or prints its path without one', async () => {
+    // Prepare
+    const { summary } = await submitJson('crm-updates.csv', 'line', 'customer_id');
+    const out = mkdtempSync(join(tmpdir(), 'cli-open-'));
+    const bin = mkdtempSync(join(tmpdir(), 'cli-opener-'));
+    const opened = join(bin, 'opened.txt');
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > ${opened}\n`, { mode: 0o755 });
+    const id = summary?.importId ?? '';
+
+    // Act
+    const withOpener = await cli(['report', id, '--out', out, '--open'], {
+      env: { PATH: `${bin}:/usr/bin:/bin` },
+    });
+    const without = await cli(['report', id, '--out', out, '--open'], { env: { PATH: '/nonexistent' } });
+
+    // Assess
+    expect(withOpener.code).toBe(0);
+    expect(withOpener.stdout).toContain(`wrote ${join(out, 'report.html')}\n`);
+    expect(withOpener.stdout).toMatch(
+      /report\.html, link valid for \d+ h: http:\/\/127\.0\.0\.1:\d+\/.*report\.html\?.*X-Amz-Signature=/,
+    );
+    expect(withOpener.stdout).toContain(`opened ${join(out, 'report.html')} with xdg-open\n`);
+    await expect
+      .poll(() => (existsSync(opened) ? readFileSync(opened, 'utf8') : ''))
+      .toBe(`${join(out, 'report.html')}\n`);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
+      '<a href="failures.csv">failures.csv</a>',
+    );
+    expect(without.code).toBe(0);
+    expect(without.stdout).toContain(
+      `no program to open it was found (xdg-open): open ${join(out, 'report.html')} in a browser\n`,
     );
   });
 });

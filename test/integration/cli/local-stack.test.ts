@@ -1,11 +1,13 @@
 /**
  * `local up | status | down` and `demo` as separate processes: what they start, they stop.
  */
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { readState } from '../../../cli/local/state.js';
+import { REPO_ROOT, readState } from '../../../cli/local/state.js';
 import { alive, spawnCli } from '../../helpers/cli/spawn.js';
 
 function stateDir(): NodeJS.ProcessEnv {
@@ -33,7 +35,16 @@ describe('Command: local up / status / down', () => {
     expect(upCode).toBe(0);
     expect(up.stdout()).toContain(`local stack up at ${state?.endpoint}`);
     expect(statusCode).toBe(0);
-    expect(status.stdout()).toContain(`endpoint:  ${state?.endpoint}`);
+    expect(status.stdout()).toContain(`endpoint:    ${state?.endpoint}\nregion:      ap-northeast-1\n`);
+    expect(status.stdout()).toContain(
+      'credentials: any; e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n',
+    );
+    expect(status.stdout()).toContain(
+      `topic:       ${state?.provisioned.topics.notifications} (notifications)\n`,
+    );
+    expect(status.stdout()).toContain(
+      `upload with: aws --endpoint-url ${state?.endpoint} --region ap-northeast-1 s3 cp <file>.csv s3://${state?.provisioned.bucket}/incoming/<workspace>/<channel>/<key>/<file>.csv\n`,
+    );
     expect(registered).toBe(0);
     expect(fieldsCode).toBe(0);
     expect(fields.stdout()).toBe('workspace acme has no custom fields\n');
@@ -74,6 +85,10 @@ describe('Command: demo', () => {
     expect(out).toMatch(/\nedm-missing-status\.csv\s+rejected\s+0/);
     expect(out).toMatch(/\ncontacts-export\.csv\s+succeeded\s+(\d+)\s+0\s+0\s+\1\s+0\s+0\n/);
     expect(out).toContain('row 5  KEY_EMPTY  The key value is empty');
+    const reportPath = /open (\/\S+\/report\.html) in a browser/.exec(out)?.[1] ?? '';
+    expect(existsSync(reportPath), reportPath).toBe(true);
+    const exportPath = /contacts written to (\/\S+\.csv)\n/.exec(out)?.[1] ?? '';
+    expect(existsSync(exportPath), exportPath).toBe(true);
     expect(out).not.toContain('UNEXPECTED');
     const pid = Number(/moto_server pid (\d+)/.exec(out)?.[1]);
     expect(alive(pid)).toBe(false);
@@ -94,5 +109,31 @@ describe('Command: demo', () => {
     expect(code).toBe(130);
     expect(demo.stderr()).toContain('interrupted: stopping the local stack');
     expect(alive(pid)).toBe(false);
+  });
+});
+
+describe('Launcher: cli/bin.mjs (the precompiled CLI of npm run cli)', () => {
+  it('builds the bundle on first use and answers like the sources: --version, template', async () => {
+    // Prepare
+    const run = promisify(execFile);
+    const launch = (...argv: string[]) =>
+      run(process.execPath, ['cli/bin.mjs', ...argv], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...stateDir() },
+      });
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+
+    // Act
+    const printed = await launch('--version');
+    const template = await launch('template', '-c', 'edm');
+
+    // Assess
+    expect(printed.stdout).toBe(`${version}\n`);
+    expect(template.stdout).toMatch(/^email,messaging_status,/);
+    expect(existsSync(join(REPO_ROOT, 'node_modules', '.cache', 'contact-import-cli', 'main.mjs'))).toBe(
+      true,
+    );
   });
 });

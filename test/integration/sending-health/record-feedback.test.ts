@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../../shared/domain/decide.js';
 import type { Contact } from '../../../shared/domain/model.js';
+import { parseFeedback } from '../../../shared/pipeline/sending-health/events.js';
 import { recordFeedback } from '../../../shared/pipeline/sending-health/record-feedback.js';
 import {
   reinstate,
@@ -9,6 +10,7 @@ import {
 } from '../../../shared/pipeline/sending-health/workspace-health.js';
 import type { Subscriber } from '../../helpers/e2e/subscriber.js';
 import { useEmulator } from '../../helpers/emulator.js';
+import { sesSample } from '../../unit/sending-health/ses-samples.js';
 import {
   edmContact,
   events,
@@ -238,6 +240,63 @@ describe('Function: recordFeedback (RULES §8)', () => {
     expect((await stored(ann))?.edm).toEqual({ email: 'ann@example.com', status: 'hard_bounce' });
     expect((await stored(bob))?.edm?.status).toBe('spam_report');
     expect(await stored(cat)).toMatchObject({ version: 1, edm: { status: 'subscribed' } });
+  });
+
+  it('SES samples: OnAccountSuppressionList bounces and complaints restrict contacts but never suspend', async () => {
+    // Prepare
+    const ws = newWorkspace();
+    await seedSends(world, ws, 300, minutes(0));
+    const at = minutes(1);
+    const bounced = await edmContact(world, ws, 'suppressed.0@example.com', 'subscribed');
+    const complained = await edmContact(world, ws, 'suppressed.complaint@example.com', 'subscribed');
+    const suppressed = (kind: 'bounce' | 'complaint', recipient: string, i: number) =>
+      parseFeedback(
+        sesSample(kind, {
+          workspace: ws,
+          recipient,
+          at,
+          messageId: `suppressed-${kind}-${i}`,
+          detail: { [kind === 'bounce' ? 'bounceSubType' : 'complaintSubType']: 'OnAccountSuppressionList' },
+        }),
+      );
+    const feedback = [
+      ...Array.from({ length: 25 }, (_v, i) => suppressed('bounce', `suppressed.${i}@example.com`, i)),
+      ...Array.from({ length: 12 }, (_v, i) =>
+        suppressed('complaint', i === 0 ? 'suppressed.complaint@example.com' : `c${i}@example.com`, i),
+      ),
+    ];
+
+    // Act
+    const result = await recordFeedback(feedback, world.feedbackDeps(at));
+    const health = await workspaceHealth(ws, world.healthDeps(at));
+
+    // Assess
+    expect(result).toMatchObject({ counted: 0, statusChanges: 2, suspended: [] });
+    expect(health.counts).toEqual({ sends: 300, hardBounces: 0, complaints: 0 });
+    expect((await stored(bounced))?.edm?.status).toBe('hard_bounce');
+    expect((await stored(complained))?.edm?.status).toBe('spam_report');
+    expect(await notificationsOf(ws)).toEqual([]);
+  });
+
+  it('SES sample: a complaint with feedback type not-spam changes nothing', async () => {
+    // Prepare
+    const ws = newWorkspace();
+    const ann = await edmContact(world, ws, 'ann@example.com', 'subscribed');
+    const at = minutes(1);
+    const body = sesSample('complaint', {
+      workspace: ws,
+      recipient: 'ann@example.com',
+      at,
+      detail: { complaintFeedbackType: 'not-spam' },
+    });
+
+    // Act
+    const result = await recordFeedback([parseFeedback(body)], world.feedbackDeps(at));
+
+    // Assess
+    expect(result).toEqual({ counted: 0, statusChanges: 0, suspended: [] });
+    expect(await stored(ann)).toMatchObject({ version: 1, edm: { status: 'subscribed' } });
+    expect((await workspaceHealth(ws, world.healthDeps(at))).counts.complaints).toBe(0);
   });
 
   it('leaves a contact that unsubscribed at hard_bounce after a bounce, which a later import cannot undo', async () => {

@@ -4,7 +4,12 @@ import { DynamoImportLedger, SplitTotalsMismatchError } from '../../../shared/ad
 import type { RowCounts } from '../../../shared/domain/model.js';
 import { JobNotFoundError, type NewJob } from '../../../shared/pipeline/ports.js';
 import { useEmulator } from '../../helpers/emulator.js';
-import { emulatorDynamoClient, injectFaults, transactionConflict } from '../../helpers/stores/faults.js';
+import {
+  countCalls,
+  emulatorDynamoClient,
+  injectFaults,
+  transactionConflict,
+} from '../../helpers/stores/faults.js';
 
 const env = useEmulator();
 const ownClients: DynamoDBClient[] = [];
@@ -323,5 +328,38 @@ describe('Class: DynamoImportLedger', () => {
       // Assess
       expect(seen).toEqual(expected);
     });
+  });
+});
+
+describe('Class: DynamoImportLedger, the history (byWorkspace index)', () => {
+  it('lists a workspace’s imports newest first with one Query, never a Scan, and only its own', async () => {
+    // Prepare
+    const clock = manualClock('2026-12-01T09:00:00.000Z');
+    const writer = ledger(clock.now);
+    const jobs = [aJob('hist-a'), aJob('hist-a'), aJob('hist-b'), aJob('hist-a')];
+    for (const job of jobs) {
+      await writer.createJob({ ...job, uploadedBy: { kind: 'cli', name: 'amy' } });
+      clock.advance(60_000);
+    }
+    const client = emulatorDynamoClient(env.config.aws);
+    ownClients.push(client);
+    const calls = countCalls(client);
+
+    // Act
+    const all = await ledger(undefined, client).listImports('hist-a', { limit: 10 });
+    const two = await ledger(undefined, client).listImports('hist-a', { limit: 2 });
+    const since = await ledger(undefined, client).listImports('hist-a', {
+      limit: 10,
+      since: new Date('2026-12-01T09:01:00.000Z'),
+    });
+
+    // Assess
+    const ids = (list: { importId: string }[]) => list.map((job) => job.importId);
+    expect(ids(all)).toEqual([jobs[3], jobs[1], jobs[0]].map((job) => job?.importId));
+    expect(ids(two)).toEqual([jobs[3], jobs[1]].map((job) => job?.importId));
+    expect(ids(since)).toEqual([jobs[3], jobs[1]].map((job) => job?.importId));
+    expect(all[0]).toMatchObject({ uploadedBy: { kind: 'cli', name: 'amy' }, status: 'splitting' });
+    expect(Object.keys(all[0] ?? {})).not.toContain('gsi2pk');
+    expect([...calls.calls.keys()]).toEqual(['QueryCommand']);
   });
 });

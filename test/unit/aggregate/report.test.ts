@@ -191,7 +191,12 @@ function summary(overrides: Partial<ImportSummary> = {}): ImportSummary {
     flags: { whatsappRiskAcceptanceRequired: false },
     totalsCheck: { consistent: true, rowsInFile: 1, rowsCounted: 1, problems: [] },
     sweep: null,
-    reports: { failures: 's3://b/f.csv', warnings: 's3://b/w.csv', summary: 's3://b/s.json' },
+    reports: {
+      failures: 's3://b/f.csv',
+      warnings: 's3://b/w.csv',
+      summary: 's3://b/s.json',
+      html: 's3://b/report.html',
+    },
     ...overrides,
   };
 }
@@ -209,6 +214,18 @@ describe('Function: importNotification', () => {
     expect(body.failuresReport).toEqual({
       s3Uri: 's3://b/f.csv',
       url: 'https://signed',
+      expiresAt: '2030-01-02T00:00:00.000Z',
+    });
+  });
+
+  it('carries the presigned URL of report.html too', () => {
+    const signed = { url: 'https://signed', expiresAt: '2030-01-02T00:00:00.000Z' };
+
+    const n = importNotification(summary(), signed, { url: 'https://page', expiresAt: signed.expiresAt });
+
+    expect(JSON.parse(n.message).htmlReport).toEqual({
+      s3Uri: 's3://b/report.html',
+      url: 'https://page',
       expiresAt: '2030-01-02T00:00:00.000Z',
     });
   });

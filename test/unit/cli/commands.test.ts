@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { failureLines } from '../../../cli/commands/demo.js';
 import { exitCodeFor } from '../../../cli/commands/imports.js';
-import { csvLine, parseFieldDefinition, templateHeader } from '../../../cli/commands/workspace.js';
+import { csvLine, templateHeader } from '../../../cli/commands/template.js';
+import { parseFieldDefinition } from '../../../cli/commands/workspace.js';
 import { displayPath } from '../../../cli/format.js';
 import { CHANNEL_COLUMNS } from '../../../shared/domain/channels.js';
 

@@ -163,3 +163,44 @@ describe('Command: (any) against a stack that does not answer', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('Command: (any) with a host that does not exist or a path through a file', () => {
+  it('turns getaddrinfo ENOTFOUND into one line saying what to check', async () => {
+    // Act
+    const run = await cli(['fields', 'list', '-w', 'acme'], {
+      env: { AWS_ENDPOINT_URL: 'http://no-such-host.invalid:4566', AWS_MAX_ATTEMPTS: '1' },
+    });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'error: cannot reach no-such-host.invalid (ENOTFOUND): check AWS_ENDPOINT_URL (or use --local for the local stack), AWS_REGION / --outputs, and your network\n',
+    );
+  });
+
+  it('turns ENOTDIR into one line naming the path and what to do', async () => {
+    // Prepare
+    const cwd = folderWithCsv();
+
+    // Act (the local stack's folder is under a file: no stack can be found or started there)
+    const run = await cli(['local', 'up'], {
+      cwd,
+      env: { CONTACT_IMPORT_LOCAL_DIR: join(cwd, 'contacts.csv', 'state') },
+    });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `error: cannot mkdir "${join(cwd, 'contacts.csv', 'state')}" (ENOTDIR): a part of the path is a file, not a folder: choose another path\n`,
+    );
+  });
+});
+
+describe('Option: --version', () => {
+  it('prints the version of package.json', async () => {
+    const run = await cli(['--version']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});

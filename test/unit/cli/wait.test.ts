@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { defaultTimeoutSeconds } from '../../../cli/commands/imports.js';
+import { humanSeconds, paceOf } from '../../../cli/format.js';
 import type { CliIO } from '../../../cli/io.js';
 import { type ProgressView, progressView, waitForJob } from '../../../cli/wait.js';
 import type { ImportJob } from '../../../shared/pipeline/ports.js';
@@ -63,7 +65,7 @@ describe('Function: waitForJob', () => {
 
     // Assess
     await expect(waiting).rejects.toThrow(
-      'import acme.0123456789abcdef01234567 did not finish within 0 s; it goes on in the background: check it with `status acme.0123456789abcdef01234567`',
+      'import acme.0123456789abcdef01234567 did not finish within 0 s (last seen: acme.0123456789abcdef01234567 processing: 5 rows so far); it goes on in the background: check it with `status acme.0123456789abcdef01234567` (or wait longer with --timeout)',
     );
     expect(stopped()).toBe(true);
   });
@@ -91,16 +93,52 @@ describe('Function: progressView', () => {
   it('draws a bar of rows processed on stderr when both outputs are terminals', () => {
     // Prepare
     const { io, stdout, stderr } = ioWith(true);
-    const view = progressView(io);
+    let now = 0;
+    const view = progressView(io, () => now);
+    const at = (ms: number, job: ImportJob) => {
+      now = ms;
+      view.update(job);
+    };
+    const processed = (created: number) => ({ created, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
 
     // Act
-    view.update(aJob({ status: 'splitting' }));
-    view.update(aJob({ status: 'processing', rowsTotal: 10 }));
+    at(0, aJob({ status: 'splitting', counts: processed(0) }));
+    at(2000, aJob({ status: 'processing', rowsTotal: 1000, counts: processed(200) }));
+    at(4000, aJob({ status: 'processing', rowsTotal: 1000, counts: processed(400) }));
     view.stop();
 
     // Assess
-    expect(stderr.text()).toContain('0% | 5 rows | splitting');
-    expect(stderr.text()).toContain('50% | 5/10 rows | processing');
+    expect(stderr.text()).toContain('0% | 0 rows | measuring speed | splitting');
+    expect(stderr.text()).toContain('40% | 400/1000 rows | 100 rows/s, 6 s left | processing');
     expect(stdout.text()).toBe('');
+  });
+});
+
+describe('Function: paceOf / humanSeconds', () => {
+  it('measures rows per second since the first observation and the time left', () => {
+    expect(paceOf({ atMs: 0, processed: 0 }, { atMs: 10_000, processed: 500 }, 1500)).toEqual({
+      rowsPerSecond: 50,
+      secondsLeft: 20,
+    });
+    expect(paceOf({ atMs: 0, processed: 0 }, { atMs: 10_000, processed: 500 }, undefined).secondsLeft).toBe(
+      undefined,
+    );
+    expect(paceOf({ atMs: 0, processed: 5 }, { atMs: 0, processed: 5 }, 10).rowsPerSecond).toBe(undefined);
+  });
+
+  it.each([
+    [45, '45 s'],
+    [200, '3 min 20 s'],
+    [3900, '1 h 5 min'],
+  ])('writes %i seconds as %s', (seconds, text) => {
+    expect(humanSeconds(seconds)).toBe(text);
+  });
+});
+
+describe('Function: defaultTimeoutSeconds', () => {
+  it('waits 15 minutes for a small file, longer for a large one, at most a day', () => {
+    expect(defaultTimeoutSeconds(1_000)).toBe(900);
+    expect(defaultTimeoutSeconds(50 * 1048576)).toBe(900 + 25_600);
+    expect(defaultTimeoutSeconds(2 ** 31)).toBe(86_400);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addsWhatsappRisk,
   mostRestrictiveEdm,
   mostRestrictiveWhatsapp,
   needsWhatsappRiskAcceptance,
@@ -43,5 +44,26 @@ describe('RULES §5 WhatsApp risk acceptance', () => {
         contact(1, { mergedInto: 'c-02', whatsapp: { mobile: '+886912345678', status: 'opted_out' } }),
       ),
     ).toBe(false);
+  });
+});
+
+describe('RULES §8 an import that adds non-subscribed WhatsApp contacts raises the gate again', () => {
+  const wa = (status: 'opted_in' | 'not_subscribed' | 'opted_out') =>
+    contact(1, { whatsapp: { mobile: '+886912345678', status } });
+
+  it.each([
+    ['a new not_subscribed contact', wa('not_subscribed'), undefined, true],
+    ['an opted_in contact that opted out', wa('opted_out'), wa('opted_in'), true],
+    ['a LINE contact that gains an opted_out WhatsApp', wa('opted_out'), contact(1), true],
+    [
+      'a not_subscribed contact rewritten (a name changed)',
+      wa('not_subscribed'),
+      wa('not_subscribed'),
+      false,
+    ],
+    ['a not_subscribed contact that opts out', wa('opted_out'), wa('not_subscribed'), false],
+    ['a new opted_in contact', wa('opted_in'), undefined, false],
+  ] as const)('%s: %s', (_what, written, previous, expected) => {
+    expect(addsWhatsappRisk(written, previous)).toBe(expected);
   });
 });

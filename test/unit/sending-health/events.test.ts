@@ -6,6 +6,7 @@ import {
   recipientAddress,
 } from '../../../shared/pipeline/sending-health/events.js';
 import { sesBody, sesEvent } from './ses-events.js';
+import { sesSample } from './ses-samples.js';
 
 const AT = new Date('2024-06-01T04:30:00.000Z');
 
@@ -29,6 +30,7 @@ describe('Function: parseFeedback', () => {
       kind: 'hard_bounce',
       occurredAt: AT,
       recipients: ['ann@example.com', 'bob@example.com'],
+      counted: true,
     });
   });
 
@@ -104,5 +106,58 @@ describe('Function: recipientAddress', () => {
   it('keeps the address of a named recipient, lower-cased', () => {
     expect(recipientAddress(' Jane Doe <Jane.Doe@Example.com> ')).toBe('jane.doe@example.com');
     expect(recipientAddress('ANN@EXAMPLE.COM')).toBe('ann@example.com');
+  });
+});
+
+describe('Function: parseFeedback, with the SES developer guide samples (RULES §8)', () => {
+  it('reads the sample bounce (Permanent, General) as a counted hard bounce', () => {
+    const event = parseFeedback(sesSample('bounce'));
+
+    expect(event).toEqual({
+      workspace: 'acme',
+      messageId: 'EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000',
+      eventType: 'Bounce',
+      kind: 'hard_bounce',
+      occurredAt: new Date('2017-08-05T00:41:02.669Z'),
+      recipients: ['recipient@example.com'],
+      counted: true,
+    });
+  });
+
+  it('reads the sample complaint (feedback type abuse) as a counted complaint', () => {
+    expect(parseFeedback(sesSample('complaint'))).toMatchObject({
+      kind: 'complaint',
+      recipients: ['recipient@example.com'],
+      counted: true,
+    });
+  });
+
+  it('ignores a complaint whose feedback type is not-spam: it changes nothing', () => {
+    const body = sesSample('complaint', { detail: { complaintFeedbackType: 'not-spam' } });
+
+    expect(parseFeedback(body)).toMatchObject({ kind: 'ignored', recipients: [], counted: false });
+  });
+
+  it.each([
+    ['bounce', 'bounceSubType', 'hard_bounce'],
+    ['complaint', 'complaintSubType', 'complaint'],
+  ] as const)(
+    'keeps an OnAccountSuppressionList %s for the contact but does not count it',
+    (kind, field, expected) => {
+      // Prepare
+      const body = sesSample(kind, { detail: { [field]: 'OnAccountSuppressionList' } });
+
+      // Act
+      const event = parseFeedback(body);
+
+      // Assess
+      expect(event).toMatchObject({ kind: expected, recipients: ['recipient@example.com'], counted: false });
+    },
+  );
+
+  it('accepts a complaint whose sub-type is null, as SES sends it', () => {
+    const body = sesSample('complaint', { detail: { complaintSubType: null } });
+
+    expect(parseFeedback(body)).toMatchObject({ kind: 'complaint', counted: true });
   });
 });
