@@ -14,7 +14,7 @@ import { REPORT_COLUMNS } from '../../shared/domain/channels.js';
 import type { Channel, KeyName } from '../../shared/domain/model.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
 import { DEMO_FIELDS, DEMO_IMPORTS, DEMO_SETTINGS, DEMO_WORKSPACE, EXAMPLES_DIR } from '../demo-plan.js';
-import { displayPath, summaryLines, summaryTable } from '../format.js';
+import { summaryLines, summaryTable } from '../format.js';
 import { type CliIO, println } from '../io.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { localDir } from '../local/state.js';

@@ -17,7 +17,7 @@ import { println } from '../io.js';
 import { type CommandContext, EXIT } from '../program.js';
 import { contactStore, healthStore, notifier, registeredSettings, workspaceStore } from '../stores.js';
 import { type Target, withTarget } from '../target.js';
-import { parseChannel, parseFieldType, parseList, parseWorkspace } from '../validate.js';
+import { parseFieldType, parseList, parseWorkspace } from '../validate.js';
 
 const RESERVED = new Set([
   ...CHANNELS.flatMap((c) => CHANNEL_COLUMNS[c].map((s) => s.column)),
