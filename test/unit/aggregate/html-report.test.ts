@@ -39,10 +39,10 @@ describe('Class: HtmlReportCollector', () => {
     const twoErrors: PartRow = {
       rowNumber: 2,
       outcome: 'failed',
-      error: {
-        code: 'INVALID_PHONE; INVALID_EMAIL',
-        message: '"1" in column "phone" is not valid.; "x@" in column "email" is not a valid email address.',
-      },
+      error: { code: 'INVALID_PHONE', message: '"1" in column "phone" is not valid.' },
+      otherErrors: [
+        { code: 'INVALID_EMAIL', message: '"x@" in column "email" is not a valid email address.' },
+      ],
       warnings: [],
     };
 
