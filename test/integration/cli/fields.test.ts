@@ -5,13 +5,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../../helpers/cli/run.js';
 import { useCliStack } from '../../helpers/cli/runner.js';
 
 useCliStack({ disabled: ['sendingHealth'] });
 
 const WS = 'cli-fields';
+
+beforeAll(async () => {
+  await cli(['workspace', 'set', '-w', WS, '--region', 'TW']);
+});
 
 async function importLoyalty(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cli-fields-'));

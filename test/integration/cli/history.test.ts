@@ -16,6 +16,7 @@ const WS = 'cli-history';
 const ids: string[] = [];
 
 beforeAll(async () => {
+  await cli(['workspace', 'set', '-w', WS, '--region', 'TW']);
   const dir = mkdtempSync(join(tmpdir(), 'cli-history-'));
   writeFileSync(join(dir, 'first.csv'), 'phone,name\n0911000111,Ann\n');
   writeFileSync(join(dir, 'second.csv'), 'phone,name\n0911000222,Bob\nnot-a-phone,Cat\n');

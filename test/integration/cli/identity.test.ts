@@ -20,6 +20,9 @@ beforeAll(async () => {
     provisioned: env.provisioned,
     sweepIntervalMs: 0,
   });
+  for (const workspace of ['cli-family', 'cli-line']) {
+    expect((await cli(['workspace', 'set', '-w', workspace, '--region', 'TW'])).code).toBe(0);
+  }
 });
 
 afterAll(async () => {

@@ -22,6 +22,7 @@ let subscriber: Subscriber;
 const withTopic = () => ({ env: { TOPIC_ARN_NOTIFICATIONS: stack.env.provisioned.topics.notifications } });
 
 beforeAll(async () => {
+  await cli(['workspace', 'set', '-w', WS, '--region', 'TW']);
   subscriber = await subscribe(stack.env.clients, stack.env.provisioned.topics.notifications, 'cli-gate');
 });
 
