@@ -297,7 +297,7 @@ export class DynamoContactStore implements ContactStore {
     // Checked before any claim, so a contact too large to store leaves nothing behind.
     assertItemSize(put.Item, `Contact ${write.contact.contactId}`);
     // Shared identities first: their conditions refuse a write decided on an index that changed since.
-    await this.addHolders(workspace, write.contact.contactId, plan.holderAdds);
+    const added = await this.addHolders(workspace, write.contact.contactId, plan.holderAdds);
     const outcomes = await Promise.allSettled(plan.claims.map((claim) => this.claim(workspace, claim)));
     const failure = outcomes.find((o) => o.status === 'rejected');
     if (failure) {
@@ -307,10 +307,18 @@ export class DynamoContactStore implements ContactStore {
         const outcome = outcomes[i];
         return outcome?.status === 'fulfilled' && outcome.value;
       });
-      await Promise.all(fresh.map((c) => this.release(workspace, c.identity, [c.owner.contactId])));
+      await Promise.all([
+        ...fresh.map((c) => this.release(workspace, c.identity, [c.owner.contactId])),
+        this.removeHolders(workspace, added),
+      ]);
       throw failure.reason;
     }
-    await this.putProfile(workspace, write, put);
+    try {
+      await this.putProfile(workspace, write, put);
+    } catch (err) {
+      await this.removeHolders(workspace, added);
+      throw err;
+    }
     await Promise.all([
       ...plan.releases.map((r) => this.release(workspace, r.identity, r.from)),
       ...plan.holderRemovals.map((change) => this.changeHolders(workspace, change, 'delete')),
@@ -322,7 +330,7 @@ export class DynamoContactStore implements ContactStore {
     writes: readonly ContactWrite[],
     plan: IndexPlan,
   ): Promise<void> {
-    await this.addHolders(workspace, writes[0]?.contact.contactId ?? '', plan.holderAdds);
+    const added = await this.addHolders(workspace, writes[0]?.contact.contactId ?? '', plan.holderAdds);
     const actions: TransactAction[] = [
       ...writes.map((w) => ({ Put: this.profilePut(workspace, w) })),
       ...plan.claims.map((c) => ({ Update: this.claimUpdate(workspace, c) })),
@@ -339,8 +347,13 @@ export class DynamoContactStore implements ContactStore {
         const claim = plan.claims[failed - writes.length];
         const contactId = writes[failed]?.contact.contactId ?? writes[0]?.contact.contactId ?? '';
         if (!claim && (await this.allLanded(workspace, writes))) break;
-        if (!claim) throw new ConcurrentModificationError(workspace, contactId);
-        await this.settleConflict(workspace, claim, attempt);
+        try {
+          if (!claim) throw new ConcurrentModificationError(workspace, contactId);
+          await this.settleConflict(workspace, claim, attempt);
+        } catch (refused) {
+          await this.removeHolders(workspace, added);
+          throw refused;
+        }
       }
     }
     await Promise.all(plan.holderRemovals.map((change) => this.changeHolders(workspace, change, 'delete')));
@@ -468,21 +481,40 @@ export class DynamoContactStore implements ContactStore {
     }
   }
 
-  /** Adds holder entries; one whose index changed since the writer read it refuses the write. */
+  /**
+   * Adds holder entries; one whose index changed since the writer read it refuses the write. Returns the
+   * entries this call added (not there before), which a refused write takes back: left behind, an entry
+   * of a contact that was never written would refuse every later writer counting the holders it saw.
+   */
   private async addHolders(
     workspace: string,
     contactId: string,
     changes: readonly HolderChange[],
-  ): Promise<void> {
-    try {
-      await Promise.all(changes.map((change) => this.changeHolders(workspace, change, 'add')));
-    } catch (err) {
-      if (!isConditionFailed(err)) throw err;
-      throw new ConcurrentModificationError(workspace, contactId);
-    }
+  ): Promise<HolderChange[]> {
+    const outcomes = await Promise.allSettled(
+      changes.map((change) => this.changeHolders(workspace, change, 'add')),
+    );
+    const added = changes.filter((_c, i) => {
+      const outcome = outcomes[i];
+      return outcome?.status === 'fulfilled' && outcome.value;
+    });
+    const failure = outcomes.find((o) => o.status === 'rejected');
+    if (!failure) return added;
+    await this.removeHolders(workspace, added);
+    if (!isConditionFailed(failure.reason)) throw failure.reason;
+    throw new ConcurrentModificationError(workspace, contactId);
   }
 
-  private async changeHolders(workspace: string, change: HolderChange, op: 'add' | 'delete'): Promise<void> {
+  private async removeHolders(workspace: string, changes: readonly HolderChange[]): Promise<void> {
+    await Promise.all(changes.map((change) => this.changeHolders(workspace, change, 'delete')));
+  }
+
+  /** Adds or deletes one holder entry; true when it changed the set (the entry was absent, or present). */
+  private async changeHolders(
+    workspace: string,
+    change: HolderChange,
+    op: 'add' | 'delete',
+  ): Promise<boolean> {
     const x = new Expression();
     if (op === 'add') x.add('holders', new Set([change.entry]));
     else x.delete('holders', new Set([change.entry]));
@@ -496,9 +528,12 @@ export class DynamoContactStore implements ContactStore {
           ? `attribute_not_exists(${holders}) OR ${mine}`
           : `size(${holders}) = ${x.value(change.expected)} OR ${mine}`;
     }
-    await this.table.update({
+    const old = await this.table.update({
       Key: identityItemKey(workspace, change.identity),
       ...x.buildUpdate(condition),
+      ReturnValues: 'UPDATED_OLD',
     });
+    const had = old?.holders instanceof Set && old.holders.has(change.entry);
+    return op === 'add' ? !had : had;
   }
 }

@@ -321,6 +321,28 @@ describe('Class: DynamoContactStore', () => {
       expect(await read(ws, loser.contactId)).toBeUndefined();
     });
 
+    it('takes back the shared-identity entries of a write refused for a changed index (RULES §6)', async () => {
+      // Prepare: the second row saw the first contact's phone but decided before it took the email.
+      const ws = newWorkspace();
+      const fields = { email: 'shared@example.com', phone: '+886911111111' };
+      const first = aContact(ws, fields);
+      const second = aContact(ws, fields);
+      await store().write(ws, [creation(first)]);
+      const sawPhoneOnly = { 'email#shared@example.com': 0, 'phone#+886911111111': 1 };
+
+      // Act
+      const refused = store().write(ws, [{ ...creation(second), expectedHolders: sawPhoneOnly }]);
+
+      // Assess: refused, and no entry of the contact that was never written stays to refuse the next writer.
+      await expect(refused).rejects.toBeInstanceOf(ConcurrentModificationError);
+      expect(await read(ws, second.contactId)).toBeUndefined();
+      expect(await holdersOf(ws, { type: 'phone', value: '+886911111111' })).toEqual([first.contactId]);
+      expect(await holdersOf(ws, { type: 'email', value: 'shared@example.com' })).toEqual([first.contactId]);
+      const sawFirst = { 'email#shared@example.com': 1, 'phone#+886911111111': 1 };
+      await store().write(ws, [{ ...creation(second), expectedHolders: sawFirst }]);
+      expect(await read(ws, second.contactId)).toMatchObject(fields);
+    });
+
     it('keeps the identity index in step when identities change', async () => {
       // Prepare
       const ws = newWorkspace();
