@@ -148,8 +148,9 @@ function added(from: readonly Identity[], to: readonly Identity[]): Identity[] {
 
 /**
  * Compares the identities before and after. Channel primary keys follow the live contact holding them
- * (a merge moves a tombstone's keys to the survivor); a tombstone keeps its shared-identity entries, which
- * readers follow through `mergedInto`, so a merge only adds entries for the survivor.
+ * (a merge moves a tombstone's keys to the survivor); a tombstone gives up its shared-identity entries
+ * and the survivor adds its own, so an identity's entries count exactly its live holders — the count a
+ * writer's `expectedHolders` is checked against.
  */
 function planIndex(writes: readonly ContactWrite[]): IndexPlan {
   const unique = new Map<string, { identity: Identity; from: Set<string>; to?: Contact }>();
@@ -175,8 +176,13 @@ function planIndex(writes: readonly ContactWrite[]): IndexPlan {
       }
       entry.to = contact;
     }
-    if (contact.mergedInto) continue;
     const shared = (list: Identity[]) => list.filter((i) => !UNIQUE_IDENTITY_TYPES.has(i.type));
+    if (contact.mergedInto) {
+      for (const identity of shared(before)) {
+        plan.holderRemovals.push({ identity, entry: holderEntry(previous ?? contact) });
+      }
+      continue;
+    }
     for (const identity of added(shared(before), shared(after))) {
       const expected = expectedHolders?.[identityKey(identity)];
       plan.holderAdds.push({
@@ -331,10 +337,25 @@ export class DynamoContactStore implements ContactStore {
     plan: IndexPlan,
   ): Promise<void> {
     const added = await this.addHolders(workspace, writes[0]?.contact.contactId ?? '', plan.holderAdds);
+    // Entries given up go in the transaction (one update per identity), so no crash leaves a merged
+    // contact's entry behind to be counted by later writers.
+    const removals = new Map<string, { identity: Identity; entries: Set<string> }>();
+    for (const { identity, entry } of plan.holderRemovals) {
+      const key = identityKey(identity);
+      const removal = removals.get(key) ?? { identity, entries: new Set<string>() };
+      removals.set(key, removal);
+      removal.entries.add(entry);
+    }
     const actions: TransactAction[] = [
       ...writes.map((w) => ({ Put: this.profilePut(workspace, w) })),
       ...plan.claims.map((c) => ({ Update: this.claimUpdate(workspace, c) })),
       ...plan.releases.map((r) => ({ Update: this.releaseUpdate(workspace, r.identity, r.from) })),
+      ...[...removals.values()].map(({ identity, entries }) => ({
+        Update: {
+          Key: identityItemKey(workspace, identity),
+          ...new Expression().delete('holders', entries).buildUpdate(),
+        },
+      })),
     ];
     const label = `Merge of ${writes.map((w) => w.contact.contactId).join(', ')}`;
     for (let attempt = 1; ; attempt++) {
@@ -356,7 +377,6 @@ export class DynamoContactStore implements ContactStore {
         }
       }
     }
-    await Promise.all(plan.holderRemovals.map((change) => this.changeHolders(workspace, change, 'delete')));
   }
 
   private profilePut(workspace: string, { contact, previous, stamp }: ContactWrite) {
