@@ -305,29 +305,34 @@ export class DynamoContactStore implements ContactStore {
     // Shared identities first: their conditions refuse a write decided on an index that changed since.
     const added = await this.addHolders(workspace, write.contact.contactId, plan.holderAdds);
     const outcomes = await Promise.allSettled(plan.claims.map((claim) => this.claim(workspace, claim)));
-    const failure = outcomes.find((o) => o.status === 'rejected');
-    if (failure) {
-      // Only claims this call made are given back: a claim that was already ours may be a concurrent
-      // writer's of the same contact.
-      const fresh = plan.claims.filter((_c, i) => {
-        const outcome = outcomes[i];
-        return outcome?.status === 'fulfilled' && outcome.value;
-      });
-      await Promise.all([
+    // Only claims this call made are given back when the write is refused: a claim that was already ours
+    // may be a concurrent writer's of the same contact. Kept, a claim whose profile was never written
+    // would refuse the key to everyone (the row decided again among them) until it is stale.
+    const fresh = plan.claims.filter((_c, i) => {
+      const outcome = outcomes[i];
+      return outcome?.status === 'fulfilled' && outcome.value;
+    });
+    const takeBack = () =>
+      Promise.all([
         ...fresh.map((c) => this.release(workspace, c.identity, [c.owner.contactId])),
         this.removeHolders(workspace, added),
       ]);
+    const failure = outcomes.find((o) => o.status === 'rejected');
+    if (failure) {
+      await takeBack();
       throw failure.reason;
     }
     try {
       await this.putProfile(workspace, write, put);
     } catch (err) {
-      await this.removeHolders(workspace, added);
+      // Only a refusal is certain to have written nothing; after any other error the profile may have
+      // landed, and its claims and entries must stay (a stale claim is checked against its profile).
+      if (err instanceof ConcurrentModificationError) await takeBack();
       throw err;
     }
     await Promise.all([
       ...plan.releases.map((r) => this.release(workspace, r.identity, r.from)),
-      ...plan.holderRemovals.map((change) => this.changeHolders(workspace, change, 'delete')),
+      ...plan.holderRemovals.map((change) => this.deleteHolder(workspace, change)),
     ]);
   }
 
@@ -502,22 +507,26 @@ export class DynamoContactStore implements ContactStore {
   }
 
   /**
-   * Adds holder entries; one whose index changed since the writer read it refuses the write. Returns the
-   * entries this call added (not there before), which a refused write takes back: left behind, an entry
-   * of a contact that was never written would refuse every later writer counting the holders it saw.
+   * Adds holder entries; one whose index changed since the writer read it refuses the write. The entries a
+   * write's contacts add to one identity go in one update, checked against the entries of *other* contacts
+   * the writer saw (two new contacts of a merge-free unit sharing a value must not count each other).
+   * Returns the entries this call added (not there before), which a refused write takes back: left behind,
+   * an entry of a contact that was never written would refuse every later writer counting the holders it saw.
    */
   private async addHolders(
     workspace: string,
     contactId: string,
     changes: readonly HolderChange[],
   ): Promise<HolderChange[]> {
+    const groups = new Map<string, HolderChange[]>();
+    for (const change of changes) {
+      const key = identityKey(change.identity);
+      groups.set(key, [...(groups.get(key) ?? []), change]);
+    }
     const outcomes = await Promise.allSettled(
-      changes.map((change) => this.changeHolders(workspace, change, 'add')),
+      [...groups.values()].map((group) => this.addToIdentity(workspace, group)),
     );
-    const added = changes.filter((_c, i) => {
-      const outcome = outcomes[i];
-      return outcome?.status === 'fulfilled' && outcome.value;
-    });
+    const added = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value : []));
     const failure = outcomes.find((o) => o.status === 'rejected');
     if (!failure) return added;
     await this.removeHolders(workspace, added);
@@ -525,35 +534,42 @@ export class DynamoContactStore implements ContactStore {
     throw new ConcurrentModificationError(workspace, contactId);
   }
 
-  private async removeHolders(workspace: string, changes: readonly HolderChange[]): Promise<void> {
-    await Promise.all(changes.map((change) => this.changeHolders(workspace, change, 'delete')));
-  }
-
-  /** Adds or deletes one holder entry; true when it changed the set (the entry was absent, or present). */
-  private async changeHolders(
-    workspace: string,
-    change: HolderChange,
-    op: 'add' | 'delete',
-  ): Promise<boolean> {
+  /** Adds the entries of one identity at once; returns those that were absent. */
+  private async addToIdentity(workspace: string, group: readonly HolderChange[]): Promise<HolderChange[]> {
+    const [first] = group;
+    if (!first) return [];
     const x = new Expression();
-    if (op === 'add') x.add('holders', new Set([change.entry]));
-    else x.delete('holders', new Set([change.entry]));
+    x.add('holders', new Set(group.map((c) => c.entry)));
+    // All of one write's contacts gaining the identity saw the same others (the writer's one read).
+    const expected = group.find((c) => c.expected !== undefined)?.expected;
     let condition: string | undefined;
-    if (op === 'add' && change.expected !== undefined) {
-      // Unchanged since read (`expected` others), or already holding this entry (a replay).
+    if (expected !== undefined) {
+      // Unchanged since read (`expected` others), or already holding these entries (a replay: one ADD of
+      // a set lands whole or not at all).
       const holders = x.name('holders');
-      const mine = `contains(${holders}, ${x.value(change.entry)})`;
+      const mine = `contains(${holders}, ${x.value(first.entry)})`;
       condition =
-        change.expected === 0
+        expected === 0
           ? `attribute_not_exists(${holders}) OR ${mine}`
-          : `size(${holders}) = ${x.value(change.expected)} OR ${mine}`;
+          : `size(${holders}) = ${x.value(expected)} OR ${mine}`;
     }
     const old = await this.table.update({
-      Key: identityItemKey(workspace, change.identity),
+      Key: identityItemKey(workspace, first.identity),
       ...x.buildUpdate(condition),
       ReturnValues: 'UPDATED_OLD',
     });
-    const had = old?.holders instanceof Set && old.holders.has(change.entry);
-    return op === 'add' ? !had : had;
+    const had = old?.holders instanceof Set ? (old.holders as Set<string>) : new Set<string>();
+    return group.filter((c) => !had.has(c.entry));
+  }
+
+  private async removeHolders(workspace: string, changes: readonly HolderChange[]): Promise<void> {
+    await Promise.all(changes.map((change) => this.deleteHolder(workspace, change)));
+  }
+
+  /** Deletes one holder entry. */
+  private async deleteHolder(workspace: string, change: HolderChange): Promise<void> {
+    const x = new Expression();
+    x.delete('holders', new Set([change.entry]));
+    await this.table.update({ Key: identityItemKey(workspace, change.identity), ...x.buildUpdate() });
   }
 }

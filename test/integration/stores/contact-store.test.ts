@@ -343,6 +343,44 @@ describe('Class: DynamoContactStore', () => {
       expect(await read(ws, second.contactId)).toMatchObject(fields);
     });
 
+    it('writes two new contacts sharing a value in one write, each counting only the holders it saw (RULES §6)', async () => {
+      // Prepare: one batch decides two people (different LINE UIDs) who share an email nobody held.
+      const ws = newWorkspace();
+      const a = aContact(ws, { email: 'family@example.com', line: { uid: 'U-fam-a' } });
+      const b = aContact(ws, { email: 'family@example.com', line: { uid: 'U-fam-b' } });
+      const sawNobody = { 'email#family@example.com': 0 };
+
+      // Act
+      await store().write(ws, [
+        { ...creation(a), expectedHolders: sawNobody },
+        { ...creation(b), expectedHolders: sawNobody },
+      ]);
+
+      // Assess
+      expect((await holdersOf(ws, { type: 'email', value: 'family@example.com' })).sort()).toEqual(
+        [a.contactId, b.contactId].sort(),
+      );
+    });
+
+    it('gives back the channel key it claimed when the profile write is refused (RULES §6)', async () => {
+      // Prepare: Ann read at version 1, then changed by someone else before the write that gives her U-late.
+      const ws = newWorkspace();
+      const ann = aContact(ws, { email: 'ann@example.com' });
+      await store().write(ws, [creation(ann)]);
+      const seen = (await read(ws, ann.contactId)) as Contact;
+      await store().write(ws, [change(seen, { name: 'Ann B' })]);
+
+      // Act
+      const refused = store().write(ws, [change(seen, { line: { uid: 'U-late' } })]);
+
+      // Assess: refused, and the key is free for the contact the row is decided for next.
+      await expect(refused).rejects.toBeInstanceOf(ConcurrentModificationError);
+      expect(await holdersOf(ws, { type: 'line_uid', value: 'U-late' })).toEqual([]);
+      const other = aContact(ws, { line: { uid: 'U-late' } });
+      await store().write(ws, [creation(other)]);
+      expect(await holdersOf(ws, { type: 'line_uid', value: 'U-late' })).toEqual([other.contactId]);
+    });
+
     it('keeps the identity index in step when identities change', async () => {
       // Prepare
       const ws = newWorkspace();
