@@ -17,6 +17,8 @@ const TIMEOUT_MS = 120_000 + RUNS * 3_000;
  * deterministic, while `npm run test:model` draws fresh seeds every time.
  */
 const TWO_IMPORTS_SEED = 20261205;
+/** Pinned in `npm test` for the same reason: the suite must not fail on a seed it never saw before. */
+const ONE_IMPORT_SEED = 20261206;
 
 let sequence = 0;
 /** The real DynamoContactStore on the emulator, in a workspace of its own per run (no reset between runs). */
@@ -33,7 +35,7 @@ describe('Differential: the pipeline against the oracle (RULES §9), DynamoConta
         fc.asyncProperty(oneImport(10), fc.scheduler(), async (scenario, scheduler) => {
           await runScenario(scenario, ports(), scheduler);
         }),
-        modelParameters(RUNS),
+        modelParameters(RUNS, ONE_IMPORT_SEED),
       );
     },
     TIMEOUT_MS,

@@ -16,6 +16,8 @@ const TIMEOUT_MS = 120_000 + RUNS * 500;
  * deterministic, while `npm run test:model` draws fresh seeds every time.
  */
 const TWO_IMPORTS_SEED = 20261205;
+/** Pinned in `npm test` for the same reason: the suite must not fail on a seed it never saw before. */
+const ONE_IMPORT_SEED = 20261206;
 
 let sequence = 0;
 const ports = () => ({ contacts: new MemoryContactStore(), workspace: `model-${++sequence}` });
@@ -28,7 +30,7 @@ describe('Differential: the pipeline against the oracle (RULES §9), in-memory p
         fc.asyncProperty(oneImport(12), fc.scheduler(), async (scenario, scheduler) => {
           await runScenario(scenario, ports(), scheduler);
         }),
-        modelParameters(RUNS),
+        modelParameters(RUNS, ONE_IMPORT_SEED),
       );
     },
     TIMEOUT_MS,
