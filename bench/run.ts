@@ -24,6 +24,7 @@ import {
   type Section,
 } from './lib/report.js';
 import { cliStartupSection, measureCliStartup } from './metrics/cli-startup.js';
+import { componentsSection, measureComponents } from './metrics/components.js';
 import { endToEndSection, measureEndToEnd } from './metrics/e2e.js';
 import { encodingSection, measureEncodings } from './metrics/encodings.js';
 import { importSection, measureImports } from './metrics/import-costs.js';
@@ -33,6 +34,7 @@ import { measureSplitter, splitterSection } from './metrics/splitter.js';
 /** The metrics each measurement produces. */
 const GROUPS = {
   splitter: ['splitter_cpu_ratio', 'splitter_rss_ratio'],
+  components: ['components_bytes_per_row', 'components_ns_per_row'],
   queues: ['sqs_messages_per_1000_rows', 'sqs_billed_requests_per_1000_rows'],
   imports: [
     'dynamodb_calls_per_1000_rows_first',
@@ -69,6 +71,7 @@ const SIZES = {
     importRows: 3_000,
     e2eRows: 20_000,
     encodingFilesPerSize: 400,
+    componentRows: 10_000_000,
     cliRuns: 7,
   },
   quick: {
@@ -79,6 +82,7 @@ const SIZES = {
     importRows: 600,
     e2eRows: 2_000,
     encodingFilesPerSize: 40,
+    componentRows: 1_000_000,
     cliRuns: 3,
   },
 } as const;
@@ -133,6 +137,10 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
       runs: sizes.splitRuns,
     });
     sections.push(splitterSection(result));
+  }
+  if (needs('components')) {
+    progress(`components: the union-find over ${sizes.componentRows.toLocaleString('en')} rows`);
+    sections.push(componentsSection(measureComponents({ rows: sizes.componentRows })));
   }
   if (needs('encodings')) {
     const files = sizes.encodingFilesPerSize * CORPUS_SIZES.length;

@@ -12,8 +12,11 @@
  * the validator's normalisation.
  *
  * Memory: a table of 12 bytes a slot (two 32-bit fingerprint halves and a parent), at most half full, plus
- * 4 bytes a row while reading and 2 bytes a row once done — about 160 MB at 10 million rows with three
- * identifier columns (see `npm run bench -- --only components`).
+ * 4 bytes a row while reading and 2 bytes a row once done. Measured (`npm run bench -- --only
+ * components_bytes_per_row`): 10 million rows with four identifier columns of mostly distinct values hold
+ * 38.7 million values, a table of 2^27 slots, 1.68 GB — more than the splitter's 1,024 MB. Files that large
+ * with that many distinct identifiers need a smaller slot (a 32-bit fingerprint is safe: a collision only
+ * serialises) and a fuller table before they can be imported; see the README's known limits.
  */
 import type { HeaderMapping } from '../../domain/header.js';
 import type { PhoneNormaliser } from '../../domain/normalise/phone.js';
