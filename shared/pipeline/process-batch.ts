@@ -58,7 +58,7 @@ export interface ProcessBatchDeps {
   readonly logger: PipelineLogger;
   /** Clock for the creation time of new contacts when the message has no `importedAt`. @default () => new Date() */
   readonly now?: () => Date;
-  /** Times the rows of a write that lost a race are re-read and re-decided. @default 3 */
+  /** Times the rows of a write that lost a race are re-read and re-decided. @default MAX_REPLANS (8) */
   readonly maxReplans?: number;
   /** Contact writes in flight at once. @default 8 */
   readonly writeConcurrency?: number;
@@ -231,6 +231,13 @@ async function ahead(log: PlanLog, round: number): Promise<BatchPlan | Done | un
 const KEPT_CHANGING = 'the contacts kept changing while it was written';
 
 /**
+ * Rounds a batch decides its lost rows again before they fail. A round costs only the rows that lost; two
+ * imports of one workspace rewriting the same contacts can take several (three failed rows under the
+ * differential test's contention about once in 1,500 two-import runs).
+ */
+const MAX_REPLANS = 8;
+
+/**
  * Carries out the batch's plans round by round: rows of units lost to a concurrent writer are decided again
  * in the next round, until a round loses none or the rounds run out (its lost rows then fail with
  * PROCESSING_FAILED). Each round's successor — the next plan or the end — is logged once for all
@@ -293,7 +300,7 @@ async function successor(
   const tooLarge = [...written.tooLarge].map(([row, reason]) => failed(row, reason));
   const { lost } = written;
   if (lost.length === 0) return { done: true, failed: tooLarge };
-  if (round >= (deps.maxReplans ?? 3)) {
+  if (round >= (deps.maxReplans ?? MAX_REPLANS)) {
     return { done: true, failed: [...tooLarge, ...lost.map((row) => failed(row, KEPT_CHANGING))] };
   }
   deps.logger.warn('contact writes lost a race; deciding their rows again', {

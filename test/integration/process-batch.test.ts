@@ -317,4 +317,42 @@ describe('Function: processBatch', () => {
       version: 3,
     });
   });
+
+  it('fails a row with PROCESSING_FAILED once its contact changed before each of its nine tries (RULES §6, §7)', async () => {
+    // Prepare: a rival rewrites Hal just before every write of the batch.
+    const { workspace, importId, deps } = await anImport();
+    const hal = aContact(workspace, { line: { uid: uid(21) } });
+    await deps.contacts.write(workspace, [creation(hal)]);
+    let tries = 0;
+    const real = deps.contacts;
+    const contested: ContactStore = {
+      resolve: (ws, ids) => real.resolve(ws, ids),
+      getContacts: (ws, ids) => real.getContacts(ws, ids),
+      list: (ws) => real.list(ws),
+      write: async (ws, writes) => {
+        tries += 1;
+        const read = (await real.getContacts(ws, [hal.contactId])).get(hal.contactId) as Contact;
+        await real.write(ws, [{ previous: read, contact: { ...read, note: `rival ${tries}` } }]);
+        return real.write(ws, writes);
+      },
+    };
+
+    // Act
+    const result = await processBatch(
+      aBatch(workspace, importId, 'line', 'line_uid', 1, [
+        batchRow({ rowNumber: 2, key: lineKey(21), tags: ['new'] }),
+      ]),
+      { ...deps, contacts: contested },
+    );
+
+    // Assess: the first plan and eight more, then the row fails alone and is counted once.
+    expect(tries).toBe(9);
+    expect(result.counts).toEqual(counts({ failed: 1 }));
+    const part = parsePart('part', (await deps.store.getText(partKey(workspace, importId, 2, 1))) ?? '');
+    expect(part.rows).toMatchObject([
+      { rowNumber: 2, outcome: 'failed', error: { code: 'PROCESSING_FAILED' } },
+    ]);
+    const stored = (await real.getContacts(workspace, [hal.contactId])).get(hal.contactId);
+    expect(stored).toMatchObject({ note: 'rival 9', tags: [] });
+  });
 });
