@@ -140,23 +140,25 @@ export class ComponentIndex {
 
   /** Links the identifier cells of one data row (row numbers ascending; the header is row 1). */
   addRow(rowNumber: number, cells: readonly string[]): void {
-    let first = -1;
-    const link = (tag: string, value: string) => {
-      if (value === '') return;
-      const [h, l] = fingerprint(tag, value);
-      const slot = this.find(this.slotOf(h, l));
-      if (first < 0) first = slot;
-      else if (slot !== first) this.parent[slot] = first;
-    };
+    const prints: [number, number][] = [];
     for (const { index, tag } of this.columns.text) {
       const cell = cells[index];
-      if (cell !== undefined && cell !== '') link(tag, canonicalText(cell));
+      const value = cell === undefined || cell === '' ? '' : canonicalText(cell);
+      if (value !== '') prints.push(fingerprint(tag, value));
     }
     for (const { index, strict } of this.columns.phones) {
       const cell = cells[index];
       const phone =
         cell === undefined || cell.trim() === '' ? undefined : canonicalPhone(cell, strict, this.phones);
-      if (phone !== undefined) link('p', phone);
+      if (phone !== undefined && phone !== '') prints.push(fingerprint('p', phone));
+    }
+    // Room for the whole row first: growing moves every slot, so it must not happen between two links.
+    while ((this.used + prints.length) * 2 > this.parent.length) this.grow();
+    let first = -1;
+    for (const [h, l] of prints) {
+      const slot = this.find(this.slotOf(h, l));
+      if (first < 0) first = slot;
+      else if (slot !== first) this.parent[slot] = first;
     }
     const at = rowNumber - 2;
     if (at >= this.rows.length) {
@@ -201,7 +203,6 @@ export class ComponentIndex {
 
   /** The slot of a fingerprint, taken (as its own root) if new. Open addressing, linear probing. */
   private slotOf(h: number, l: number): number {
-    if ((this.used + 1) * 2 > this.parent.length) this.grow();
     const mask = this.parent.length - 1;
     let slot = (l ^ Math.imul(h, 0x9e3779b1)) & mask;
     for (;;) {
