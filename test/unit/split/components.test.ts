@@ -60,7 +60,7 @@ describe('Class: ComponentIndex (RULES §9)', () => {
         const cells = rows.map((r) => [...r]);
 
         // Act
-        cells.forEach((c, i) => index.addRow(i + 2, c));
+        for (const [i, c] of cells.entries()) index.addRow(i + 2, c);
         const tags = index.tags();
 
         // Assess
@@ -90,7 +90,7 @@ describe('Class: ComponentIndex (RULES §9)', () => {
     ];
 
     // Act
-    rows.forEach((r, i) => index.addRow(i + 2, r));
+    for (const [i, r] of rows.entries()) index.addRow(i + 2, r);
     const tags = index.tags();
 
     // Assess: rows 2, 4, 5 and 6 are one component; row 3 is its own.
