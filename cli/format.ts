@@ -74,7 +74,9 @@ export function jobLine(job: ImportJob): string {
   const rows = total === undefined ? `${processed} rows so far` : `${processed} of ${total} rows`;
   if (job.status === 'completed') return `${job.importId} completed: ${job.outcome ?? 'unknown outcome'}`;
   if (job.status === 'rejected') return `${job.importId} rejected: ${job.rejection?.message ?? ''}`.trim();
-  return `${job.importId} ${job.status}: ${rows}`;
+  const mode = job.dryRun ? ' (dry run)' : '';
+  const cancelling = job.cancelledAt ? `, cancelled at ${job.cancelledAt}: skipping the batches left` : '';
+  return `${job.importId} ${job.status}${mode}: ${rows}${cancelling}`;
 }
 
 function countsLine(rows: RowCounts & { total: number }): string {
@@ -94,9 +96,18 @@ export function summaryLines(summary: ImportSummary): string[] {
   const what = [summary.channel, summary.key && `key ${summary.key}`, `file ${file}`, summary.encoding]
     .filter(Boolean)
     .join(', ');
-  const lines = [`import ${summary.importId} ${summary.outcome.replace(/_/g, ' ')} (${what})`];
+  const mode = summary.dryRun ? 'dry run ' : '';
+  const lines = [`import ${summary.importId} ${mode}${summary.outcome.replace(/_/g, ' ')} (${what})`];
   if (summary.rejection) lines.push(`rejected: [${summary.rejection.code}] ${summary.rejection.message}`);
-  else lines.push(countsLine(summary.rows));
+  else lines.push(summary.dryRun ? `would be: ${countsLine(summary.rows)}` : countsLine(summary.rows));
+  if (summary.dryRun)
+    lines.push('dry run: no contact was written; upload the file outside dry-run/ to apply it');
+  // Summaries written before cancelling existed have no `cancelledAt`.
+  if (summary.cancelledAt) {
+    lines.push(
+      `cancelled at ${summary.cancelledAt}: rows of batches applied before it stay applied; the rest are skipped (CANCELLED)`,
+    );
+  }
   if (summary.skippedColumns.length > 0) {
     const columns = summary.skippedColumns.map((c) =>
       c.suggestion ? `${c.name} (did you mean ${c.suggestion}?)` : c.name,

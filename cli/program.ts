@@ -123,6 +123,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .option('--wait', 'wait for the import to finish and print its summary')
     .option('--json', 'print the summary document as JSON (implies --wait)')
     .option(
+      '--dry-run',
+      'decide every row against the current contacts and report what would happen; write no contact',
+    )
+    .option(
       '--timeout <seconds>',
       'give up waiting after this long (exit 4; default: 900 s plus 1 s per 2 KiB of the file)',
     )
@@ -164,6 +168,13 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .option('--since <date>', 'only imports created since this date (YYYY-MM-DD, UTC) or ISO time')
     .option('--json', 'print the import jobs as JSON')
     .action(run(async (ctx, opts: HistoryOptions) => (await historyCommand()).listImports(ctx, opts)));
+  imports
+    .command('cancel')
+    .description(
+      'stop an unfinished import: batches not applied yet are skipped (CANCELLED); what was applied stays',
+    )
+    .argument('<importId>', 'the id printed by submit')
+    .action(run(async (ctx, importId: string) => (await importCommands()).cancel(ctx, importId)));
 
   program
     .command('template')

@@ -50,7 +50,8 @@ export function parseSince(value: string): Date {
 function historyRow(job: ImportJob): string[] {
   const file = job.source.key.split('/').pop() ?? job.source.key;
   const { processed, total } = progressOf(job);
-  const state = job.status === 'completed' ? (job.outcome ?? 'completed') : job.status;
+  const finished = job.status === 'completed' ? (job.outcome ?? 'completed') : job.status;
+  const state = job.dryRun ? `${finished} (dry run)` : finished;
   const counts =
     job.status === 'completed'
       ? OUTCOMES.map((o) => job.counts[o] ?? 0).join('/')

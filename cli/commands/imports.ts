@@ -6,10 +6,11 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
+import { DRY_RUN_FOLDER } from '../../shared/domain/channels.js';
 import { importIdFor } from '../../shared/ids.js';
 import { reportKeys } from '../../shared/pipeline/aggregate/aggregate.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
-import type { ImportJob, ImportOutcome } from '../../shared/pipeline/ports.js';
+import { ImportFinishedError, type ImportJob, type ImportOutcome } from '../../shared/pipeline/ports.js';
 import { cliUploadedBy, UPLOADED_BY_METADATA } from '../../shared/pipeline/uploader.js';
 import { ImportNotFoundError, StackUnavailableError, UsageError } from '../errors.js';
 import { displayPath, jobLine, summaryLines } from '../format.js';
@@ -28,10 +29,10 @@ import {
 } from '../validate.js';
 import { progressView, waitForJob } from '../wait.js';
 
-/** The exit code of a finished import: 0 succeeded, 2 completed with errors, 3 rejected. */
+/** The exit code of a finished import: 0 succeeded, 2 completed with errors or cancelled, 3 rejected. */
 export function exitCodeFor(outcome: ImportOutcome): number {
   if (outcome === 'rejected') return EXIT.rejected;
-  return outcome === 'completed_with_errors' ? EXIT.completedWithErrors : EXIT.ok;
+  return outcome === 'succeeded' ? EXIT.ok : EXIT.completedWithErrors;
 }
 
 /** The shortest default wait, and how many bytes of file one more second of waiting allows. */
@@ -91,6 +92,8 @@ export interface SubmitOptions {
   readonly key: string;
   readonly wait?: boolean;
   readonly json?: boolean;
+  /** Upload into the key's `dry-run/` folder: every row decided, no contact written (RULES §1). */
+  readonly dryRun?: boolean;
   /** Seconds; by default it grows with the file's size (`defaultTimeoutSeconds`). */
   readonly timeout?: string;
 }
@@ -124,14 +127,15 @@ export async function uploadImport(
   target: Target,
   cwd: string,
   file: string,
-  options: Pick<SubmitOptions, 'workspace' | 'channel' | 'key'>,
+  options: Pick<SubmitOptions, 'workspace' | 'channel' | 'key' | 'dryRun'>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Submitted> {
   const workspace = parseWorkspace(options.workspace);
   const channel = parseChannel(options.channel);
   const key = parseKey(channel, options.key);
   const csv = checkCsvFile(resolve(cwd, file));
-  const objectKey = incomingKey(workspace, channel, key, csv.objectName);
+  const name = options.dryRun ? `${DRY_RUN_FOLDER}${csv.objectName}` : csv.objectName;
+  const objectKey = incomingKey(workspace, channel, key, name);
   const versionId = await objectStore(target).upload(objectKey, createReadStream(csv.path), 'text/csv', {
     [UPLOADED_BY_METADATA]: cliUploadedBy(operatorName(env)),
   });
@@ -186,7 +190,8 @@ export async function submit(ctx: CommandContext, file: string, options: SubmitO
       println(io.stderr, `uploaded to ${uri}; follow it with: npm run cli -- status ${submitted.importId}`);
       return EXIT.ok;
     }
-    println(io.stderr, `import ${submitted.importId} submitted (${uri})`);
+    const mode = options.dryRun ? 'dry run ' : '';
+    println(io.stderr, `import ${submitted.importId} ${mode}submitted (${uri})`);
     const summary = await awaitSummary(target, io, submitted.workspace, submitted.importId, timeout);
     return printSummary(io, summary, options.json);
   });
@@ -295,6 +300,32 @@ export async function report(
           : `no program to open it was found (${openerCommand()}): open ${files.html} in a browser`,
       );
     }
+    return EXIT.ok;
+  });
+}
+
+/**
+ * `imports cancel <importId>`: batches not applied yet are skipped (CANCELLED); what was applied stays. The
+ * import then finishes as usual, with outcome `cancelled`, its report and one notification. Refused (exit 1)
+ * when the import has finished.
+ */
+export async function cancel(ctx: CommandContext, importId: string): Promise<number> {
+  parseImportId(importId);
+  return withTarget(ctx, async (target) => {
+    const job = await findJob(target, importId);
+    let first: boolean;
+    try {
+      first = await importLedger(target).cancel(job.workspace, importId);
+    } catch (err) {
+      if (err instanceof ImportFinishedError) throw new UsageError(err.message);
+      throw err;
+    }
+    println(
+      ctx.io.stdout,
+      first
+        ? `import ${importId} cancelled: batches not applied yet will be skipped (CANCELLED); follow it with: npm run cli -- status ${importId}`
+        : `import ${importId} was already cancelled at ${job.cancelledAt}; follow it with: npm run cli -- status ${importId}`,
+    );
     return EXIT.ok;
   });
 }

@@ -15,6 +15,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Issue, OUTCOMES, type RowCounts } from '../domain/model.js';
 import { emptyCounts } from '../pipeline/messages.js';
 import {
+  ImportFinishedError,
   type ImportJob,
   type ImportLedger,
   type ImportOutcome,
@@ -271,6 +272,25 @@ export class DynamoImportLedger implements ImportLedger {
       .remove('gsi1sk');
     x.setTo('completedAt', `if_not_exists(${x.name('completedAt')}, ${x.value(this.now().toISOString())})`);
     await this.updateJob(workspace, importId, x);
+  }
+
+  async cancel(workspace: string, importId: string): Promise<boolean> {
+    const x = this.progress().set('cancelledAt', this.now().toISOString());
+    const status = x.name('status');
+    const unfinished = `${status} = ${x.value('splitting')} OR ${status} = ${x.value('processing')}`;
+    if (
+      await this.updateJob(
+        workspace,
+        importId,
+        x,
+        `attribute_not_exists(${x.name('cancelledAt')}) AND (${unfinished})`,
+      )
+    )
+      return true;
+    const job = await this.requireJob(workspace, importId);
+    if (job.status !== 'splitting' && job.status !== 'processing')
+      throw new ImportFinishedError(importId, job.status);
+    return false;
   }
 
   /** Unfinished jobs of every workspace whose last progress is older than `before`, oldest first. */

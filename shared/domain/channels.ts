@@ -134,7 +134,12 @@ export interface ObjectKeyParts {
   readonly key: KeyName;
   /** Everything after the key segment (the uploaded file's name, with any sub-folders). */
   readonly fileName: string;
+  /** The file sits in a `dry-run/` folder after the key: decide every row, write no contact (RULES §1). */
+  readonly dryRun: boolean;
 }
+
+/** The folder after the key segment that asks for a dry run: `incoming/acme/line/phone/dry-run/list.csv`. */
+export const DRY_RUN_FOLDER = 'dry-run/';
 
 export const WORKSPACE_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const INCOMING = 'incoming';
@@ -148,7 +153,8 @@ const isKey = (value: string): value is KeyName => (KEYS as readonly string[]).i
  *
  * @example
  * parseObjectKey('incoming/acme/edm/email/2024-05 list.csv');
- * // { workspace: 'acme', channel: 'edm', key: 'email', fileName: '2024-05 list.csv' }
+ * // { workspace: 'acme', channel: 'edm', key: 'email', fileName: '2024-05 list.csv', dryRun: false }
+ * parseObjectKey('incoming/acme/edm/email/dry-run/list.csv').dryRun; // true
  * parseObjectKey('incoming/acme/edm/line_uid/a.csv').code; // 'KEY_NOT_ALLOWED'
  */
 export function parseObjectKey(objectKey: string): ObjectKeyParts | CodedIssue {
@@ -173,7 +179,7 @@ export function parseObjectKey(objectKey: string): ObjectKeyParts | CodedIssue {
     return issue('KEY_NOT_ALLOWED', { channel, key, allowed: allowedKeys(channel) });
   }
   if (!fileName.toLowerCase().endsWith('.csv')) return issue('NOT_CSV', { key: objectKey });
-  return { workspace, channel, key, fileName };
+  return { workspace, channel, key, fileName, dryRun: fileName.startsWith(DRY_RUN_FOLDER) };
 }
 
 /** Whether a value returned by a parser is an issue rather than a result. */

@@ -169,6 +169,14 @@ const DEFINITIONS = {
       'opted_out or not_subscribed to import the row.',
   ),
 
+  CANCELLED: define<{ at: string }>(
+    'skip',
+    "The import was cancelled (`imports cancel`) before the row's batch was applied.",
+    ({ at }) =>
+      `The row was not applied: the import was cancelled at ${at}. Upload the rows in failures.csv again to ` +
+      'apply them.',
+  ),
+
   // Warnings: the row still applies; the warning appears in warnings.csv (in failures.csv after the errors
   // when the row failed or was skipped for another reason).
   KEY_MATCHED_SEVERAL: define<{ key: string; value: string; count: number }>(

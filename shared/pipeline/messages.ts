@@ -30,6 +30,8 @@ export interface BatchMessage {
    * order is logical (RULES §9: import, then row number) and a replayed plan is the same plan.
    */
   readonly importedAt?: string;
+  /** A dry run: the processor decides the rows and counts them, and writes no contact (RULES §1). */
+  readonly dryRun?: boolean;
   readonly rows: readonly BatchRow[];
 }
 

@@ -19,7 +19,8 @@ import type {
 import type { Uploader } from './uploader.js';
 
 export type JobStatus = 'splitting' | 'processing' | 'aggregating' | 'completed' | 'rejected';
-export type ImportOutcome = 'succeeded' | 'completed_with_errors' | 'rejected';
+/** `cancelled`: `imports cancel` stopped it; what was applied before stays (RULES §7). */
+export type ImportOutcome = 'succeeded' | 'completed_with_errors' | 'rejected' | 'cancelled';
 
 export interface SourceObject {
   readonly bucket: string;
@@ -44,6 +45,10 @@ export interface ImportJob {
   readonly source: SourceObject;
   /** Who or what uploaded the file (absent on jobs created before it was recorded). */
   readonly uploadedBy?: Uploader;
+  /** A dry run (the file sits in a `dry-run/` folder): every row is decided, no contact is written. */
+  readonly dryRun?: boolean;
+  /** When `imports cancel` asked for it: batches not applied by then are skipped (CANCELLED). */
+  readonly cancelledAt?: string;
   readonly status: JobStatus;
   /** ISO timestamps. */
   readonly createdAt: string;
@@ -77,6 +82,7 @@ export interface NewJob {
   readonly key?: KeyName;
   readonly source: SourceObject;
   readonly uploadedBy?: Uploader;
+  readonly dryRun?: boolean;
 }
 
 export interface ImportLedger {
@@ -121,6 +127,11 @@ export interface ImportLedger {
   claimNotification(workspace: string, importId: string): Promise<boolean>;
   /** Marks the job completed with its outcome. */
   complete(workspace: string, importId: string, outcome: ImportOutcome): Promise<void>;
+  /**
+   * Asks an unfinished import to stop (`cancelledAt`): true the first time; false when it was cancelled
+   * already. Throws ImportFinishedError when it is aggregating, completed or rejected.
+   */
+  cancel(workspace: string, importId: string): Promise<boolean>;
   /** Jobs not completed whose last progress is older than `before` (any workspace; for the sweeper). */
   listStalled(before: Date): Promise<ImportJob[]>;
 }
@@ -232,5 +243,20 @@ export class JobNotFoundError extends Error {
   ) {
     super(`Import ${importId} of workspace ${workspace} has no job`);
     this.name = 'JobNotFoundError';
+  }
+}
+
+/** `imports cancel` of an import that has finished (or is writing its report): nothing is left to stop. */
+export class ImportFinishedError extends Error {
+  constructor(
+    readonly importId: string,
+    readonly status: JobStatus,
+  ) {
+    super(
+      status === 'aggregating'
+        ? `Import ${importId} has applied every batch and is writing its report: it can no longer be cancelled`
+        : `Import ${importId} is already ${status}: only an unfinished import can be cancelled`,
+    );
+    this.name = 'ImportFinishedError';
   }
 }

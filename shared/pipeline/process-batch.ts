@@ -378,7 +378,7 @@ export async function processBatch(
     stamp: `${importId}#${batchNo}`,
     log: { store: deps.store, key: (round: number) => planKey(workspace, importId, batchNo, round) },
   };
-  const { results, written } = await carryOut(rows, deps, ctx);
+  const { results, written } = await decide(message, rows, deps, ctx);
   const key = partKey(workspace, importId, rows[0]?.input.rowNumber ?? 0, batchNo);
   await deps.store.put(key, partOf(batchNo, rows, results));
   await flagWhatsappRisk(deps.workspaces, workspace, written);
@@ -388,6 +388,36 @@ export async function processBatch(
   const aggregate = await claim(job);
   deps.logger.info('batch processed', { importId, batchNo, counts, counted, aggregate });
   return { recorded: counted, aggregate, counts };
+}
+
+/**
+ * The batch's outcomes: skipped with CANCELLED when the import was cancelled before the batch was applied;
+ * decided but not written in a dry run (a dry run never claims a channel key); else carried out.
+ */
+async function decide(
+  message: BatchMessage,
+  rows: readonly BatchRow[],
+  deps: ProcessBatchDeps,
+  ctx: Parameters<typeof carryOut>[2],
+): Promise<{ results: Map<number, RowResult>; written: Contact[] }> {
+  const job = await deps.ledger.getJob(ctx.workspace, ctx.importId);
+  if (job?.cancelledAt !== undefined) {
+    const error = issue('CANCELLED', { at: job.cancelledAt });
+    deps.logger.info('import cancelled; batch skipped', { importId: ctx.importId, batchNo: message.batchNo });
+    return {
+      results: new Map(
+        rows.map((row): [number, RowResult] => [
+          row.input.rowNumber,
+          { outcome: 'skipped', error, warnings: [] },
+        ]),
+      ),
+      written: [],
+    };
+  }
+  if (message.dryRun) {
+    return { results: new Map((await planBatch(rows, deps.contacts, ctx)).results), written: [] };
+  }
+  return carryOut(rows, deps, ctx);
 }
 
 function countsOf(results: Map<number, RowResult>): RowCounts {

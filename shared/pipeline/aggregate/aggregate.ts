@@ -192,7 +192,12 @@ function summarise({ job, tally, problems, riskFlag, sweep, reports, now }: Summ
     source: { bucket: job.source.bucket, key: job.source.key, versionId: job.source.versionId },
     encoding: job.encoding ?? null,
     delimiter: job.delimiter ?? null,
-    outcome: outcomeOf(Boolean(job.rejection), tally.counts),
+    outcome: outcomeOf(
+      { rejected: Boolean(job.rejection), cancelled: job.cancelledAt !== undefined },
+      tally.counts,
+    ),
+    dryRun: job.dryRun === true,
+    cancelledAt: job.cancelledAt ?? null,
     rejection: job.rejection ?? null,
     timings: {
       createdAt: job.createdAt,

@@ -142,7 +142,7 @@ h1{font-size:1.5rem;margin-bottom:.25rem}h2{font-size:1.15rem;margin-top:2rem;bo
 table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f5f5f5}.num{text-align:right}.none{color:#777}dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}
 dt{font-weight:600}.outcome{display:inline-block;padding:.1rem .5rem;border-radius:3px;color:#fff;background:#555}
-.outcome.succeeded{background:#2e7d32}.outcome.completed_with_errors{background:#ef6c00}.outcome.rejected{background:#c62828}
+.outcome.succeeded{background:#2e7d32}.outcome.completed_with_errors{background:#ef6c00}.outcome.rejected{background:#c62828}.outcome.cancelled{background:#6d4c41}
 .scroll{overflow-x:auto}.rows ul{margin:0;padding-left:1rem}tr.failed td:first-child{border-left:4px solid #c62828}
 tr.skipped td:first-child{border-left:4px solid #ef6c00}svg .label,svg .value{font-size:13px}
 `;
@@ -170,6 +170,11 @@ export function htmlReport(
   const flags = summary.flags.whatsappRiskAcceptanceRequired
     ? html`<p><strong>WhatsApp sending is gated:</strong> the workspace has not_subscribed or opted_out WhatsApp contacts; a signed Risk Acceptance Form is required (<code>workspace accept-risk</code>).</p>`
     : html``;
+  const mode = summary.dryRun
+    ? html` <strong>Dry run:</strong> the counts say what the import would do; no contact was written.`
+    : summary.cancelledAt
+      ? html` <strong>Cancelled</strong> at ${summary.cancelledAt}: rows applied before it stay applied; the rest are skipped (CANCELLED).`
+      : html``;
   const problems = summary.totalsCheck.consistent
     ? html``
     : html`<h2>Totals check</h2><ul>${summary.totalsCheck.problems.map((p) => html`<li>${p}</li>`)}</ul>`;
@@ -181,7 +186,7 @@ export function htmlReport(
 <style>${new Html(STYLE)}</style></head>
 <body>
 <h1>Import report: ${file}</h1>
-<p><span class="outcome ${summary.outcome}">${summary.outcome.replace(/_/g, ' ')}</span></p>
+<p><span class="outcome ${summary.outcome}">${summary.outcome.replace(/_/g, ' ')}</span>${mode}</p>
 <dl>
 <dt>import</dt><dd><code>${summary.importId}</code></dd>
 <dt>workspace</dt><dd>${summary.workspace}</dd>

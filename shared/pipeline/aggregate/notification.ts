@@ -1,6 +1,6 @@
 /**
  * The one notification of an import: subject, JSON body (summary + where the report is), and the
- * attributes subscribers filter on (`workspace`, `channel`, `outcome`).
+ * attributes subscribers filter on (`workspace`, `channel`, `outcome`, `mode`: `apply` or `dry_run`).
  */
 import type { Notification } from './notifier.js';
 import type { ImportSummary } from './summary.js';
@@ -55,13 +55,14 @@ export function importNotification(
     });
   }
   return {
-    subject: `Contact import ${summary.outcome.replace(/_/g, ' ')}: ${summary.importId}`,
+    subject: `Contact import ${summary.dryRun ? 'dry run ' : ''}${summary.outcome.replace(/_/g, ' ')}: ${summary.importId}`,
     message,
     attributes: {
       workspace: summary.workspace,
       // SNS attribute values cannot be empty; a rejected key may name no valid channel.
       channel: summary.channel ?? 'none',
       outcome: summary.outcome,
+      mode: summary.dryRun ? 'dry_run' : 'apply',
     },
   };
 }

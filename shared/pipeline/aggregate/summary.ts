@@ -34,6 +34,13 @@ export interface ImportSummary {
   readonly encoding: string | null;
   readonly delimiter: string | null;
   readonly outcome: ImportOutcome;
+  /** A dry run: the counts say what the import would do; no contact was written (RULES §1). */
+  readonly dryRun: boolean;
+  /**
+   * When `imports cancel` stopped the import: the rows of batches applied before stay applied (counted as
+   * created / updated / unchanged); the rest are skipped with CANCELLED.
+   */
+  readonly cancelledAt: string | null;
   /** Why the file was rejected, when it was. */
   readonly rejection: Issue | null;
   readonly timings: { readonly createdAt: string; readonly completedAt: string; readonly durationMs: number };
@@ -56,8 +63,18 @@ export interface ImportSummary {
   readonly reports: ReportLocations;
 }
 
-/** The import's outcome: rejected, completed with errors (a row failed or was skipped), or succeeded. */
-export function outcomeOf(rejected: boolean, counts: RowCounts): ImportOutcome {
+/**
+ * The import's outcome: rejected, cancelled, completed with errors (a row failed or was skipped), or
+ * succeeded. A cancel that came after the last batch was applied skipped nothing: the import simply finished.
+ *
+ * @example
+ * outcomeOf({ rejected: false, cancelled: true }, { ...counts, skipped: 3 }); // 'cancelled'
+ */
+export function outcomeOf(
+  { rejected, cancelled }: { rejected: boolean; cancelled: boolean },
+  counts: RowCounts,
+): ImportOutcome {
   if (rejected) return 'rejected';
+  if (cancelled && counts.skipped > 0) return 'cancelled';
   return counts.failed + counts.skipped > 0 ? 'completed_with_errors' : 'succeeded';
 }

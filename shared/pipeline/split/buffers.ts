@@ -65,7 +65,14 @@ export class RowBuffer {
 
 /** The body of a batch message around its rows: `{"kind":"batch",...,"rows":[` + rows + `]}`. */
 export function batchEnvelope(
-  fields: { workspace: string; importId: string; channel: string; key: string; importedAt: string },
+  fields: {
+    workspace: string;
+    importId: string;
+    channel: string;
+    key: string;
+    importedAt: string;
+    dryRun?: boolean;
+  },
   batchNo: number,
 ): string {
   const head = JSON.stringify({ kind: 'batch', ...fields, batchNo });

@@ -180,6 +180,7 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
     ...(isIssue(parsed) ? {} : { channel: parsed.channel, key: parsed.key }),
     source,
     uploadedBy: uploaderOf(head.metadata, request.principalId, deps.sftpRoleId),
+    ...(!isIssue(parsed) && parsed.dryRun ? { dryRun: true } : {}),
   });
   if (job.status !== 'splitting') return duplicate(job, deps);
 
@@ -436,8 +437,9 @@ class FileSplit {
 
   private envelope(batchNo: number): string {
     const { workspace, importId, channel, key } = this;
+    const { createdAt, dryRun } = this.context.job;
     return batchEnvelope(
-      { workspace, importId, channel, key, importedAt: this.context.job.createdAt },
+      { workspace, importId, channel, key, importedAt: createdAt, ...(dryRun ? { dryRun } : {}) },
       batchNo,
     );
   }

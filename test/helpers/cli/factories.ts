@@ -45,6 +45,8 @@ export function aSummary(overrides: Partial<ImportSummary> = {}): ImportSummary 
     encoding: 'utf-8',
     delimiter: ',',
     outcome: 'completed_with_errors',
+    dryRun: false,
+    cancelledAt: null,
     rejection: null,
     timings: {
       createdAt: '2024-05-01T00:00:00.000Z',

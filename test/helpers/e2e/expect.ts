@@ -36,6 +36,7 @@ export function expectOneNotification(
     workspace: summary.workspace,
     channel: summary.channel ?? 'none',
     outcome,
+    mode: summary.dryRun ? 'dry_run' : 'apply',
   });
   expect(notification?.body.summary).toEqual(summary);
   expect(summary.outcome).toBe(outcome);

@@ -23,6 +23,7 @@ import type {
   NewJob,
   WorkspaceStore,
 } from '../../../shared/pipeline/ports.js';
+import { ImportFinishedError, JobNotFoundError } from '../../../shared/pipeline/ports.js';
 import type { MessageSender, OutgoingMessage } from '../../../shared/pipeline/split/ports.js';
 
 interface StoredObject {
@@ -202,6 +203,16 @@ export class MemoryImportLedger implements ImportLedger {
 
   async complete(workspace: string, importId: string, outcome: ImportOutcome) {
     this.update(workspace, importId, { status: 'completed', outcome, completedAt: new Date().toISOString() });
+  }
+
+  async cancel(workspace: string, importId: string) {
+    const job = await this.getJob(workspace, importId);
+    if (!job) throw new JobNotFoundError(workspace, importId);
+    if (job.status !== 'splitting' && job.status !== 'processing')
+      throw new ImportFinishedError(importId, job.status);
+    if (job.cancelledAt) return false;
+    this.update(workspace, importId, { cancelledAt: new Date().toISOString() });
+    return true;
   }
 
   async listStalled(before: Date) {

@@ -149,7 +149,7 @@ describe('Function: aggregateImport', () => {
     const notifications = await subscriber.drain();
     expect(notifications).toHaveLength(1);
     const [n] = notifications;
-    expect(n?.attributes).toEqual({ workspace: WS, channel: 'line', outcome: 'succeeded' });
+    expect(n?.attributes).toEqual({ workspace: WS, channel: 'line', outcome: 'succeeded', mode: 'apply' });
     expect(n?.subject).toBe(`Contact import succeeded: ${importId}`);
     expect(n?.body.summary.rows.created).toBe(2);
     expect(n?.body.failuresReport.s3Uri).toBe(

@@ -159,11 +159,20 @@ describe('Class: CsvObjectWriter', () => {
 });
 
 describe('Function: outcomeOf', () => {
+  const ran = { rejected: false, cancelled: false };
+
   it('says rejected, completed_with_errors when a row failed or was skipped, and succeeded otherwise', () => {
-    expect(outcomeOf(true, emptyCounts())).toBe('rejected');
-    expect(outcomeOf(false, { ...emptyCounts(), skipped: 1 })).toBe('completed_with_errors');
-    expect(outcomeOf(false, { ...emptyCounts(), failed: 1 })).toBe('completed_with_errors');
-    expect(outcomeOf(false, { ...emptyCounts(), created: 3, unchanged: 1 })).toBe('succeeded');
+    expect(outcomeOf({ ...ran, rejected: true }, emptyCounts())).toBe('rejected');
+    expect(outcomeOf(ran, { ...emptyCounts(), skipped: 1 })).toBe('completed_with_errors');
+    expect(outcomeOf(ran, { ...emptyCounts(), failed: 1 })).toBe('completed_with_errors');
+    expect(outcomeOf(ran, { ...emptyCounts(), created: 3, unchanged: 1 })).toBe('succeeded');
+  });
+
+  it('says cancelled when a cancel skipped rows, and what the rows say when it came too late to skip any', () => {
+    const cancelled = { ...ran, cancelled: true };
+    expect(outcomeOf(cancelled, { ...emptyCounts(), created: 2, skipped: 3 })).toBe('cancelled');
+    expect(outcomeOf(cancelled, { ...emptyCounts(), created: 2 })).toBe('succeeded');
+    expect(outcomeOf({ rejected: true, cancelled: true }, emptyCounts())).toBe('rejected');
   });
 });
 
@@ -177,6 +186,8 @@ function summary(overrides: Partial<ImportSummary> = {}): ImportSummary {
     encoding: 'UTF-8',
     delimiter: ',',
     outcome: 'completed_with_errors',
+    dryRun: false,
+    cancelledAt: null,
     rejection: null,
     timings: {
       createdAt: '2030-01-01T00:00:00.000Z',
@@ -208,7 +219,12 @@ describe('Function: importNotification', () => {
 
     // Assess
     expect(n.subject).toBe('Contact import completed with errors: acme.0123456789abcdef01234567');
-    expect(n.attributes).toEqual({ workspace: 'acme', channel: 'edm', outcome: 'completed_with_errors' });
+    expect(n.attributes).toEqual({
+      workspace: 'acme',
+      channel: 'edm',
+      outcome: 'completed_with_errors',
+      mode: 'apply',
+    });
     const body = JSON.parse(n.message);
     expect(body.summary.rows.failed).toBe(1);
     expect(body.failuresReport).toEqual({
@@ -216,6 +232,13 @@ describe('Function: importNotification', () => {
       url: 'https://signed',
       expiresAt: '2030-01-02T00:00:00.000Z',
     });
+  });
+
+  it('says a dry run in the subject and in the mode attribute subscribers filter on', () => {
+    const n = importNotification(summary({ dryRun: true }), { url: 'u', expiresAt: 'e' });
+
+    expect(n.subject).toBe('Contact import dry run completed with errors: acme.0123456789abcdef01234567');
+    expect(n.attributes.mode).toBe('dry_run');
   });
 
   it('carries the presigned URL of report.html too', () => {

@@ -27,7 +27,20 @@ describe('RULES §1 Where an import comes from', () => {
     const parts = parseObjectKey(objectKey);
 
     // Assess
-    expect(parts).toEqual({ workspace, channel, key, fileName });
+    expect(parts).toEqual({ workspace, channel, key, fileName, dryRun: false });
+  });
+
+  it.each([
+    ['incoming/acme/line/phone/dry-run/a.csv', true],
+    ['incoming/acme/line/phone/dry-run/2024/a.csv', true],
+    ['incoming/acme/line/phone/dry-runs/a.csv', false],
+    ['incoming/acme/line/phone/archive/dry-run/a.csv', false],
+  ])('asks for a dry run only from a dry-run/ folder right after the key: %s', (objectKey, dryRun) => {
+    // Act
+    const parts = parseObjectKey(objectKey);
+
+    // Assess
+    expect(isIssue(parts) ? parts : parts.dryRun).toBe(dryRun);
   });
 
   it.each([
