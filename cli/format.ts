@@ -184,7 +184,7 @@ export function summaryTable(entries: readonly { name: string; summary: ImportSu
       ['file', 'outcome', 'total', ...OUTCOMES],
       ...entries.map(({ name, summary }) => [
         name,
-        summary.outcome,
+        summary.dryRun ? `${summary.outcome} (dry run)` : summary.outcome,
         String(summary.rows.total),
         ...OUTCOMES.map((o) => String(summary.rows[o])),
       ]),

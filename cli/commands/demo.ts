@@ -13,13 +13,20 @@ import { loadConfig } from '../../shared/config.js';
 import { REPORT_COLUMNS } from '../../shared/domain/channels.js';
 import type { Channel, KeyName } from '../../shared/domain/model.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
-import { DEMO_FIELDS, DEMO_IMPORTS, DEMO_SETTINGS, DEMO_WORKSPACE, EXAMPLES_DIR } from '../demo-plan.js';
+import {
+  DEMO_FIELDS,
+  DEMO_IMPORTS,
+  DEMO_SETTINGS,
+  DEMO_WORKSPACE,
+  type DemoImport,
+  EXAMPLES_DIR,
+} from '../demo-plan.js';
 import { summaryLines, summaryTable } from '../format.js';
 import { type CliIO, println } from '../io.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { localDir } from '../local/state.js';
 import { type CommandContext, EXIT } from '../program.js';
-import { workspaceStore } from '../stores.js';
+import { contactStore, workspaceStore } from '../stores.js';
 import { localStackEnv, type Target, targetFor } from '../target.js';
 import { writeCsvExport } from './export.js';
 import { awaitSummary, downloadReport, uploadImport } from './imports.js';
@@ -50,24 +57,45 @@ interface DemoResult {
 async function importFile(
   io: CliIO,
   target: Target,
-  file: { dir: string; name: string; channel: Channel; key: KeyName },
+  file: { dir: string; name: string; channel: Channel; key: KeyName; dryRun?: boolean },
   intended: (summary: ImportSummary) => string | undefined,
 ): Promise<{ importId: string; result: DemoResult }> {
   const shown = file.dir === EXAMPLES_DIR ? `examples/${file.name}` : file.name;
   println(
     io.stdout,
-    `$ npm run cli -- submit ${shown} -w ${DEMO_WORKSPACE} -c ${file.channel} -k ${file.key} --wait`,
+    `$ npm run cli -- submit ${shown} -w ${DEMO_WORKSPACE} -c ${file.channel} -k ${file.key}${file.dryRun ? ' --dry-run' : ''} --wait`,
   );
   const submitted = await uploadImport(target, file.dir, file.name, {
     workspace: DEMO_WORKSPACE,
     channel: file.channel,
     key: file.key,
+    dryRun: file.dryRun === true,
   });
   const summary = await awaitSummary(target, io, DEMO_WORKSPACE, submitted.importId, 300);
   for (const line of summaryLines(summary)) println(io.stdout, line);
   const surprise = intended(summary);
   if (surprise) println(io.stdout, `UNEXPECTED: ${surprise}`);
   return { importId: submitted.importId, result: { name: file.name, summary, asIntended: !surprise } };
+}
+
+/**
+ * A dry run of the first example before anything is imported: it counts what the import would do, and the
+ * workspace still has no contact afterwards.
+ */
+async function dryRun(io: CliIO, target: Target): Promise<DemoResult> {
+  const [first] = DEMO_IMPORTS as [DemoImport];
+  println(io.stdout);
+  println(io.stdout, `== ${first.file}, dry run first: what would it do? (no contact is written)`);
+  const file = { dir: EXAMPLES_DIR, name: first.file, channel: first.channel, key: first.key, dryRun: true };
+  const { result } = await importFile(io, target, file, (summary) =>
+    summary.dryRun ? undefined : 'the summary should say "dryRun": true',
+  );
+  let written = 0;
+  for await (const page of contactStore(target).list(DEMO_WORKSPACE)) written += page.length;
+  println(io.stdout, `contacts in ${DEMO_WORKSPACE} after the dry run: ${written}`);
+  if (written === 0) return result;
+  println(io.stdout, `UNEXPECTED: a dry run should write nothing, ${written} contacts exist`);
+  return { ...result, asIntended: false };
 }
 
 async function runExamples(io: CliIO, target: Target, reportsDir: string): Promise<DemoResult[]> {
@@ -153,7 +181,11 @@ export async function demo(ctx: CommandContext): Promise<number> {
     }
     const reportsDir = join(localDir(io.env), 'demo-reports');
     mkdirSync(reportsDir, { recursive: true });
-    const results = [...(await runExamples(io, target, reportsDir)), await roundTrip(io, target, reportsDir)];
+    const results = [
+      await dryRun(io, target),
+      ...(await runExamples(io, target, reportsDir)),
+      await roundTrip(io, target, reportsDir),
+    ];
     println(io.stdout);
     for (const line of summaryTable(results)) println(io.stdout, line);
     const unexpected = results.filter((r) => !r.asIntended);

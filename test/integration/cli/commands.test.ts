@@ -213,6 +213,91 @@ describe('Command: submit', () => {
   });
 });
 
+describe('Command: submit --dry-run and imports cancel (RULES §1, §7)', () => {
+  const DRY = 'cli-dry';
+
+  it('uploads into dry-run/, prints what would happen, and leaves the workspace without contacts', async () => {
+    // Prepare
+    expect((await cli(['workspace', 'set', '-w', DRY, '--region', 'TW'])).code).toBe(0);
+
+    // Act
+    const run = await cli(
+      ['submit', 'line-contacts.csv', '-w', DRY, '-c', 'line', '-k', 'phone', '--dry-run', '--wait'],
+      {
+        cwd: EXAMPLES_DIR,
+      },
+    );
+
+    // Assess
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(`/incoming/${DRY}/line/phone/dry-run/line-contacts.csv)`);
+    expect(run.stdout).toMatch(
+      /^import cli-dry\.[0-9a-f]{24} dry run completed with errors \(line, key phone/,
+    );
+    expect(run.stdout).toContain(
+      'would be: rows: 11 total, 5 created, 1 updated, 0 unchanged, 0 skipped, 5 failed\n',
+    );
+    expect(run.stdout).toContain('dry run: no contact was written');
+    const exported = await cli(['export', '-w', DRY, '--format', 'jsonl']);
+    expect(exported.stdout).toBe('');
+  });
+
+  it('refuses to cancel a finished import with one line and exit 1', async () => {
+    // Prepare
+    const { summary } = await submitJson('crm-updates.csv', 'line', 'customer_id');
+    const importId = summary?.importId ?? '';
+
+    // Act
+    const run = await cli(['imports', 'cancel', importId]);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `error: Import ${importId} is already completed: only an unfinished import can be cancelled\n`,
+    );
+  });
+
+  it('cancels an unfinished import once and says so again on a second cancel', async () => {
+    // Prepare: a job the splitter has not finished (no upload behind it, so nothing else moves it)
+    const ledger = new DynamoImportLedger(env.clients.dynamodb, env.provisioned.tables.imports);
+    const importId = `${WS}.${'c'.repeat(24)}`;
+    await ledger.createJob({
+      workspace: WS,
+      importId,
+      channel: 'line',
+      key: 'phone',
+      source: {
+        bucket: env.provisioned.bucket,
+        key: `incoming/${WS}/line/phone/c.csv`,
+        versionId: 'v',
+        size: 1,
+      },
+    });
+
+    // Act
+    const first = await cli(['imports', 'cancel', importId]);
+    const second = await cli(['imports', 'cancel', importId]);
+    const status = await cli(['status', importId]);
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(
+      `import ${importId} cancelled: batches not applied yet will be skipped (CANCELLED)`,
+    );
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(new RegExp(`^import ${importId} was already cancelled at \\d{4}-`));
+    expect(status.code).toBe(4);
+    expect(status.stdout).toMatch(/splitting: 0 rows so far, cancelled at .*: skipping the batches left\n$/);
+  });
+
+  it('says an import nobody submitted cannot be cancelled', async () => {
+    const run = await cli(['imports', 'cancel', `${WS}.000000000000000000000000`]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: no import "${WS}.000000000000000000000000" was found`);
+  });
+});
+
 describe('Command: submit --wait that times out, and status of an unfinished import (exit 4)', () => {
   it('keeps the last state on screen with the import id and exits 4; the import goes on', async () => {
     // Prepare

@@ -82,6 +82,8 @@ describe('Command: demo', () => {
     ]) {
       expect(out).toMatch(new RegExp(`\\n${file.replace('.', '\\.')}\\s+completed_with_errors\\s+\\d+`));
     }
+    expect(out).toMatch(/\nline-contacts\.csv\s+completed_with_errors \(dry run\)\s+11\s+/);
+    expect(out).toContain('contacts in demo-tw after the dry run: 0\n');
     expect(out).toMatch(/\nedm-missing-status\.csv\s+rejected\s+0/);
     expect(out).toMatch(/\ncontacts-export\.csv\s+succeeded\s+(\d+)\s+0\s+0\s+\1\s+0\s+0\n/);
     expect(out).toContain('row 5  KEY_EMPTY  The key value is empty');
