@@ -54,6 +54,20 @@ async function submitJson(file: string, channel: string, key: string, cwd = EXAM
   return { ...run, summary };
 }
 
+/** A job the splitter has not finished, with no upload behind it (so nothing else moves it). */
+async function unfinishedJob(hexDigit: string): Promise<string> {
+  const ledger = new DynamoImportLedger(env.clients.dynamodb, env.provisioned.tables.imports);
+  const importId = `${WS}.${hexDigit.repeat(24)}`;
+  const source = {
+    bucket: env.provisioned.bucket,
+    key: `incoming/${WS}/line/phone/${hexDigit}.csv`,
+    versionId: 'v',
+    size: 1,
+  };
+  await ledger.createJob({ workspace: WS, importId, channel: 'line', key: 'phone', source });
+  return importId;
+}
+
 function tempFile(name: string, text: string): { dir: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cli-it-'));
   const path = join(dir, name);
@@ -259,20 +273,7 @@ describe('Command: submit --dry-run and imports cancel (RULES §1, §7)', () => 
 
   it('cancels an unfinished import once and says so again on a second cancel', async () => {
     // Prepare: a job the splitter has not finished (no upload behind it, so nothing else moves it)
-    const ledger = new DynamoImportLedger(env.clients.dynamodb, env.provisioned.tables.imports);
-    const importId = `${WS}.${'c'.repeat(24)}`;
-    await ledger.createJob({
-      workspace: WS,
-      importId,
-      channel: 'line',
-      key: 'phone',
-      source: {
-        bucket: env.provisioned.bucket,
-        key: `incoming/${WS}/line/phone/c.csv`,
-        versionId: 'v',
-        size: 1,
-      },
-    });
+    const importId = await unfinishedJob('c');
 
     // Act
     const first = await cli(['imports', 'cancel', importId]);
@@ -323,20 +324,7 @@ describe('Command: submit --wait that times out, and status of an unfinished imp
 
   it('exits 4 with the progress line for an import that is still running', async () => {
     // Prepare
-    const ledger = new DynamoImportLedger(env.clients.dynamodb, env.provisioned.tables.imports);
-    const importId = `${WS}.${'f'.repeat(24)}`;
-    await ledger.createJob({
-      workspace: WS,
-      importId,
-      channel: 'line',
-      key: 'phone',
-      source: {
-        bucket: env.provisioned.bucket,
-        key: `incoming/${WS}/line/phone/x.csv`,
-        versionId: 'v',
-        size: 1,
-      },
-    });
+    const importId = await unfinishedJob('f');
 
     // Act
     const run = await cli(['status', importId]);
