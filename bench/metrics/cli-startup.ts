@@ -52,6 +52,11 @@ export async function measureCliStartup(env: LocalEnvironment, runs: number): Pr
     STAGE: env.config.resources.stage,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
+  // The commands read a workspace, which must be registered (RULES §1: an unknown one is refused).
+  await run(process.execPath, ['cli/bin.mjs', 'workspace', 'set', '-w', 'bench-empty', '--region', 'TW'], {
+    cwd: REPO_ROOT,
+    env: childEnv,
+  });
   const bundled = {} as Record<CommandMetric, number>;
   const tsx = {} as Record<CommandMetric, number>;
   for (const [metric, argv] of Object.entries(CLI_COMMANDS) as [CommandMetric, readonly string[]][]) {
