@@ -8,17 +8,19 @@ import {
   componentOf,
   decodeTags,
   encodeTags,
+  fingerprint,
+  type IndexShape,
   identifierColumns,
 } from '../../../shared/pipeline/split/components.js';
 
 const HEADER = ['line_uid', 'phone', 'email', 'customer_id', 'name'];
 
-function indexFor(header: readonly string[], initialSlots?: number): ComponentIndex {
+function indexFor(header: readonly string[], shape?: IndexShape): ComponentIndex {
   const mapping = mapHeader(header, 'line', 'line_uid', []);
   if (isIssue(mapping)) throw new Error(mapping.code);
   const columns = identifierColumns(mapping);
   if (!columns) throw new Error('no identifier columns');
-  return new ComponentIndex(columns, createPhoneNormaliser('TW'), initialSlots);
+  return new ComponentIndex(columns, createPhoneNormaliser('TW'), shape);
 }
 
 /** The components by the rule (RULES §9), naively: rows linked through any equal identifier value. */
@@ -51,31 +53,143 @@ const row = fc.tuple(
   fc.constantFrom('Ann', ''),
 );
 
+/** The default shape and tiny ones: chunks full after one to four entries, a table that grows at once. */
+const shapes = fc.constantFrom<IndexShape | undefined>(
+  undefined,
+  { firstChunk: 1, maxChunk: 1, firstTable: 1 },
+  { firstChunk: 1, maxChunk: 4, firstTable: 2 },
+);
+
+/**
+ * Asserts that the index found exactly the components of the rule (no fingerprint collides in these value
+ * spaces, see below), each rooted at its first row, that a component's rows share its tag, and that rows
+ * without identifiers have none.
+ */
+function expectSameComponents(cells: readonly string[][], index: ComponentIndex): void {
+  const expected = expectedComponents(cells, canonical);
+  const roots = index.firstRows();
+  const tags = index.tags();
+  const rootOf = new Map<number, number>();
+  const expectedOf = new Map<number, number>();
+  cells.forEach((c, i) => {
+    const root = roots[i] ?? -1;
+    const tag = componentOf(tags, i + 2);
+    if (c.slice(0, 4).every((v) => v === '')) {
+      expect([root, tag]).toEqual([-1, undefined]);
+      return;
+    }
+    const component = expected[i] as number;
+    if (!rootOf.has(component)) {
+      expect(root).toBe(i);
+      rootOf.set(component, root);
+      expectedOf.set(root, component);
+    }
+    expect(root).toBe(rootOf.get(component));
+    expect(expectedOf.get(root)).toBe(component);
+    expect(tag).toBeDefined();
+    expect(tag).toBe(componentOf(tags, root + 2));
+  });
+}
+
+/** The canonical values (tag, then the value lower-cased or a phone's last 7 digits) of the spaces below. */
+function valueSpaces(): string[][] {
+  const values = [
+    ['u', 'u1'],
+    ['u', 'u2'],
+    ['u', 'u3'],
+    ['p', '2345678'],
+    ['p', '2333444'],
+    ['p', '3444555'],
+    ['e', 'a@x.com'],
+    ['e', 'b@x.com'],
+    ['c', 'c1'],
+    ['c', 'c2'],
+  ];
+  for (let n = 0; n <= 300; n++) {
+    values.push(['u', `u${n}`], ['p', `${1_000_000 + n}0`.slice(-7)], ['e', `u${n}@x.com`], ['c', `c${n}`]);
+  }
+  return values;
+}
+
 describe('Class: ComponentIndex (RULES §9)', () => {
-  it('gives rows linked through any shared identifier value, directly or through other rows, one tag', () => {
+  it('has no fingerprint collision in the value spaces of these tests, so their components are exact', () => {
+    // Prepare
+    const values = valueSpaces();
+
+    // Act
+    const prints = new Set(values.map(([tag, value]) => fingerprint(tag as string, value as string)));
+
+    // Assess
+    expect(prints.size).toBe(new Set(values.map(([tag, value]) => `${tag}:${value}`)).size);
+  });
+
+  it('finds exactly the components of rows linked through shared identifier values, one tag each', () => {
     fc.assert(
-      fc.property(fc.array(row, { maxLength: 40 }), fc.constantFrom(4, 1 << 16), (rows, slots) => {
-        // Prepare: a small initial table makes it grow (rehash) while rows arrive.
-        const index = indexFor(HEADER, slots);
+      fc.property(fc.array(row, { maxLength: 40 }), shapes, (rows, shape) => {
+        // Prepare: tiny chunks and a tiny first-rows table make both fill and grow while rows arrive.
+        const index = indexFor(HEADER, shape);
         const cells = rows.map((r) => [...r]);
 
         // Act
         for (const [i, c] of cells.entries()) index.addRow(i + 2, c);
-        const tags = index.tags();
 
         // Assess
-        const expected = expectedComponents(cells, canonical);
-        cells.forEach((c, i) => {
-          const tag = componentOf(tags, i + 2);
-          if (c.slice(0, 4).every((v) => v === '')) expect(tag).toBeUndefined();
-          else expect(tag).toBeDefined();
-          cells.forEach((_d, j) => {
-            if (expected[i] === expected[j]) expect(componentOf(tags, j + 2)).toBe(tag);
-          });
-        });
+        expectSameComponents(cells, index);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('finds the same components over a wider value space, where fingerprints share buckets', () => {
+    // A value space of a few hundred per column over hundreds of rows: long chains, many buckets used; the
+    // low bit of n picks the written form (national or E.164 phone, lower or upper case email).
+    const some = (value: (n: number) => string) => fc.oneof(fc.constant(''), fc.nat(600).map(value));
+    const wide = fc.tuple(
+      some((n) => `U${n >> 1}`),
+      some((n) => (n & 1 ? `09${1_000_000 + (n >> 1)}0` : `+8869${1_000_000 + (n >> 1)}0`)),
+      some((n) => (n & 1 ? `u${n >> 1}@x.com` : `U${n >> 1}@X.COM`)),
+      some((n) => `C${n >> 1}`),
+      fc.constant('Ann'),
+    );
+    fc.assert(
+      fc.property(fc.array(wide, { maxLength: 600 }), shapes, (rows, shape) => {
+        // Prepare
+        const index = indexFor(HEADER, shape);
+        const cells = rows.map((r) => [...r]);
+
+        // Act
+        for (const [i, c] of cells.entries()) index.addRow(i + 2, c);
+
+        // Assess
+        expectSameComponents(cells, index);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('links the rows of two values whose fingerprints collide (that only serialises them)', () => {
+    // Prepare: two emails with one 32-bit fingerprint, found once by trying user0@x.com, user1@x.com, ...
+    const [a, b] = ['user439599@x.com', 'user622382@x.com'];
+    expect(fingerprint('e', a)).toBe(fingerprint('e', b));
+    const index = indexFor(HEADER);
+    const rows = [
+      ['U1', '', a, '', ''],
+      ['U2', '', '', 'C2', ''],
+      ['U3', '', b, '', ''],
+      ['U1', '', '', '', ''],
+      ['U4', '', '', 'C2', ''],
+    ];
+
+    // Act
+    for (const [i, r] of rows.entries()) index.addRow(i + 2, r);
+    const tags = index.tags();
+
+    // Assess: rows 2, 4 and 5 are one component (through the collision, and U1); rows 3 and 6 another.
+    const [first, second, collided, again, fifth] = [2, 3, 4, 5, 6].map((n) => componentOf(tags, n));
+    expect([collided, again]).toEqual([first, first]);
+    expect(fifth).toBe(second);
+    expect(second).not.toBe(first);
+    expect(index.size).toBe(6); // seven values (U1 to U4, C2, both emails), the two emails one fingerprint
   });
 
   it('links the last row to the first through a chain, whatever came between', () => {
