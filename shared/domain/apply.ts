@@ -3,10 +3,8 @@
  * channel primary keys attach but never change, locked email / phone stay, EDM irreversibility holds.
  */
 import { issue } from './codes.js';
-import type { Channel, Contact, EdmStatus, Identity, Issue, RowInput } from './model.js';
+import type { Channel, Contact, EdmStatus, Identity, Issue, Mutable, RowInput } from './model.js';
 import { IRREVERSIBLE_EDM_STATUSES } from './status.js';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface Applied {
   readonly contact: Contact;

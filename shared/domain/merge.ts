@@ -3,10 +3,8 @@
  * (no channel primary key with two values); the earliest created keeps its id, the others become tombstones
  * pointing at it.
  */
-import type { Contact, RowInput } from './model.js';
+import type { Contact, Mutable, RowInput } from './model.js';
 import { mostRestrictiveEdm, mostRestrictiveWhatsapp } from './status.js';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Who created a contact: the import id of `importId#rowNumber`, or `createdBy` as it is. */
 function creator(createdBy: string): string {

@@ -171,3 +171,6 @@ export type Outcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed'
 export const OUTCOMES: readonly Outcome[] = ['created', 'updated', 'unchanged', 'skipped', 'failed'];
 
 export type RowCounts = Record<Outcome, number>;
+
+/** A working copy of a readonly shape, for code that builds one field by field (apply, merge). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
