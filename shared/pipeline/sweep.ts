@@ -103,14 +103,13 @@ async function timeOutBatch(
   deps: SweepDeps,
   job: ImportJob,
   batch: LostBatch,
-  cellsLost: string | undefined,
+  cellsLost = 'the row was not found in the file',
 ): Promise<number> {
-  const { entry, cells } = batch;
-  const rowNumbers = [...entry.rowNumbers].sort((a, b) => a - b);
+  const { entry, rows: rowNumbers, cells } = batch;
   const firstRow = rowNumbers[0] ?? 0;
   const minutes = deps.stallMinutes;
   const timedOut = issue('PROCESSING_TIMEOUT', { minutes });
-  const blank = issue('PROCESSING_TIMEOUT', { minutes, cellsLost: cellsLost ?? 'the row was not found' });
+  const blank = issue('PROCESSING_TIMEOUT', { minutes, cellsLost });
   const header: PartHeader = {
     batchNo: entry.batchNo,
     firstRow,
@@ -125,11 +124,12 @@ async function timeOutBatch(
   });
   const blanks = rowNumbers.length - cells.size;
   if (blanks > 0) {
+    const { importId } = job;
     deps.logger.warn('lost rows keep blank cells', {
-      importId: job.importId,
+      importId,
       batchNo: entry.batchNo,
       rows: blanks,
-      reason: cellsLost ?? 'not found in the file',
+      reason: cellsLost,
     });
   }
   await deps.store.put(
@@ -145,11 +145,15 @@ async function timeOutBatch(
   return counted ? rowNumbers.length : 0;
 }
 
-/** A lost batch while its cells are read back: the cells found so far, and how many rows are still to come. */
+/**
+ * A lost batch while its cells are read back: its rows in file order, the cells found so far, and the
+ * index of the next row to come (`next === rows.length`: every row was read).
+ */
 interface LostBatch {
   readonly entry: ManifestEntry;
+  readonly rows: readonly number[];
   readonly cells: Map<number, readonly string[]>;
-  waiting: number;
+  next: number;
   written: boolean;
 }
 
@@ -174,9 +178,53 @@ function unreadableReason(deps: SweepDeps, job: ImportJob, err: unknown): string
 }
 
 /**
+ * Reads the lost batches' cells back in one pass over the file and hands each batch to `done` as soon as its
+ * last row has been read, so only the cells of batches still being read are held (as many as the
+ * splitter's buffers held, at most).
+ *
+ * @returns why reading stopped before every batch was done, or undefined
+ */
+async function readBackCells(
+  deps: SweepDeps,
+  job: ImportJob,
+  batches: readonly LostBatch[],
+  done: (batch: LostBatch) => Promise<void>,
+): Promise<string | undefined> {
+  // Keyed by each batch's next row only (the batches' rows are disjoint): one entry per batch, not per row.
+  const waiting = new Map<number, LostBatch>();
+  let lastRow = 0;
+  for (const batch of batches) {
+    const first = batch.rows[0];
+    if (first !== undefined) waiting.set(first, batch);
+    lastRow = Math.max(lastRow, batch.rows[batch.rows.length - 1] ?? 0);
+  }
+  if (waiting.size === 0) return undefined;
+  const from = earliestStart(batches.map((batch) => batch.entry));
+  try {
+    const range = { from, lastRow, maxCellBytes: deps.limits?.maxCellBytes };
+    for await (const records of readSourceRows(deps.store, job, range)) {
+      if ((deps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) < SWEEP_RESERVE_MS) {
+        return 'reading the file back took longer than the sweeper may run';
+      }
+      for (const record of records) {
+        const batch = waiting.get(record.rowNumber);
+        if (batch === undefined) continue;
+        waiting.delete(record.rowNumber);
+        if (!record.error) batch.cells.set(record.rowNumber, record.cells);
+        batch.next++;
+        const next = batch.rows[batch.next];
+        if (next === undefined) await done(batch);
+        else waiting.set(next, batch);
+      }
+    }
+    return undefined;
+  } catch (err) {
+    return unreadableReason(deps, job, err);
+  }
+}
+
+/**
  * Times out the lost batches of an import, each with the cells read back from the pinned source version.
- * One pass over the file: a batch's part is written as soon as its last row has been read, so only the
- * cells of batches still being read are held (as many as the splitter's buffers held, at most).
  *
  * @returns each batch that this run counted, with its rows
  */
@@ -191,40 +239,16 @@ async function timeOutLostBatches(
     const rows = await timeOutBatch(deps, job, batch, cellsLost);
     if (rows > 0) counted.set(batch.entry.batchNo, rows);
   };
-  const byRow = new Map<number, LostBatch>();
   const batches = entries.map(
-    (entry): LostBatch => ({ entry, cells: new Map(), waiting: 0, written: false }),
+    (entry): LostBatch => ({
+      entry,
+      rows: [...entry.rowNumbers].sort((a, b) => a - b),
+      cells: new Map(),
+      next: 0,
+      written: false,
+    }),
   );
-  for (const batch of batches) {
-    for (const rowNumber of batch.entry.rowNumbers) {
-      byRow.set(rowNumber, batch);
-      batch.waiting++;
-    }
-  }
-  let cellsLost: string | undefined;
-  try {
-    if (byRow.size === 0) return counted;
-    const range = {
-      from: earliestStart(entries),
-      lastRow: Math.max(...byRow.keys()),
-      maxCellBytes: deps.limits?.maxCellBytes,
-    };
-    for await (const records of readSourceRows(deps.store, job, range)) {
-      if ((deps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) < SWEEP_RESERVE_MS) {
-        cellsLost = 'reading the file back took longer than the sweeper may run';
-        break;
-      }
-      for (const record of records) {
-        const batch = byRow.get(record.rowNumber);
-        if (batch === undefined) continue;
-        byRow.delete(record.rowNumber);
-        if (!record.error) batch.cells.set(record.rowNumber, record.cells);
-        if (--batch.waiting === 0) await timeOut(batch);
-      }
-    }
-  } catch (err) {
-    cellsLost = unreadableReason(deps, job, err);
-  }
+  const cellsLost = await readBackCells(deps, job, batches, timeOut);
   for (const batch of batches) if (!batch.written) await timeOut(batch, cellsLost);
   return counted;
 }
