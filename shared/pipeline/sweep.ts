@@ -63,11 +63,21 @@ export interface SweptImport {
   readonly aggregationEnqueued: boolean;
 }
 
+function isPosition(value: unknown): value is RecordPosition {
+  const position = value as Partial<RecordPosition> | null;
+  return (
+    typeof position === 'object' &&
+    position !== null &&
+    [position.byteOffset, position.rowNumber, position.line].every(Number.isSafeInteger)
+  );
+}
+
 /**
  * Reads a split manifest: the JSON array of the entries of the batches one splitter run sent.
  *
  * @example
  * parseManifest(key, '[{"batchNo":1,"rowNumbers":[2,5]}]'); // [{ batchNo: 1, rowNumbers: [2, 5] }]
+ * parseManifest(key, '[{"batchNo":1,"rowNumbers":[2],"start":{"byteOffset":11,"rowNumber":2,"line":2}}]');
  */
 export function parseManifest(key: string, text: string): ManifestEntry[] {
   let entries: unknown;
@@ -80,6 +90,10 @@ export function parseManifest(key: string, text: string): ManifestEntry[] {
   for (const entry of entries as ManifestEntry[]) {
     if (typeof entry?.batchNo !== 'number' || !Array.isArray(entry.rowNumbers)) {
       throw new ManifestError(key, `an entry is not {batchNo, rowNumbers}: ${JSON.stringify(entry)}`);
+    }
+    const { start } = entry;
+    if (start !== undefined && !isPosition(start)) {
+      throw new ManifestError(key, `batch ${entry.batchNo} has a start that is not a record position`);
     }
   }
   return entries as ManifestEntry[];
