@@ -138,9 +138,8 @@ async function timeOutBatch(
   });
   const blanks = rowNumbers.length - cells.size;
   if (blanks > 0) {
-    const { importId } = job;
     deps.logger.warn('lost rows keep blank cells', {
-      importId,
+      importId: job.importId,
       batchNo: entry.batchNo,
       rows: blanks,
       reason: cellsLost,
