@@ -120,6 +120,9 @@ async function timeOutBatch(
   cellsLost = 'the row was not found in the file',
 ): Promise<number> {
   const { entry, rows: rowNumbers, cells } = batch;
+  // Reading the cells back takes a while: a slow processor may have recorded the batch (and written its
+  // part, which this one must not overwrite) meanwhile.
+  if (await deps.ledger.isBatchRecorded(job.workspace, job.importId, entry.batchNo)) return 0;
   const firstRow = rowNumbers[0] ?? 0;
   const minutes = deps.stallMinutes;
   const timedOut = issue('PROCESSING_TIMEOUT', { minutes });

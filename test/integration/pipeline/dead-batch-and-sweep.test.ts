@@ -4,7 +4,7 @@ import { DynamoImportLedger } from '../../../shared/adapters/import-ledger.js';
 import { S3ObjectStore } from '../../../shared/adapters/s3-object-store.js';
 import { issue } from '../../../shared/domain/codes.js';
 import type { RowInput } from '../../../shared/domain/model.js';
-import { parsePart } from '../../../shared/pipeline/aggregate/part-file.js';
+import { formatPart, parsePart } from '../../../shared/pipeline/aggregate/part-file.js';
 import { sweepNoteKey } from '../../../shared/pipeline/aggregate/sweep-note.js';
 import { failDeadBatch } from '../../../shared/pipeline/dead-batch.js';
 import {
@@ -15,6 +15,7 @@ import {
   manifestKey,
   partKey,
 } from '../../../shared/pipeline/messages.js';
+import type { ObjectStore } from '../../../shared/pipeline/part-store.js';
 import type { SourceObject } from '../../../shared/pipeline/ports.js';
 import { SWEEP_RESERVE_MS, sweepStalledImports } from '../../../shared/pipeline/sweep.js';
 import { type JobFile, newJob, spyLogger } from '../../helpers/e2e/jobs.js';
@@ -224,6 +225,17 @@ describe('Function: sweepStalledImports', () => {
     return importId;
   }
 
+  /** A stalled import of Ann (row 2, recorded in batch 1) and Bo (row 3, in lost batch 2). */
+  async function annAndBo(name: string): Promise<{ importId: string; source: SourceObject }> {
+    const source = await uploadSource(name, encode('phone,name\n0912000001,Ann\n0912000002,Bo\n', 'utf-8'));
+    const importId = await stalledImport(
+      ['phone', 'name'],
+      { source },
+      { recorded: { batchNo: 1, rowNumbers: [2] }, lost: [{ batchNo: 2, rowNumbers: [3] }] },
+    );
+    return { importId, source };
+  }
+
   const sweepAt = (now: () => Date) =>
     sweepStalledImports({ ledger, store, sendAggregate, logger, stallMinutes: 30, now });
 
@@ -321,17 +333,39 @@ describe('Function: sweepStalledImports', () => {
     }
   });
 
+  it('leaves the part of a batch that a slow processor recorded while the sweeper was reading the file', async () => {
+    // Prepare: batch 2 looks lost when the sweep starts; its processor finishes while the file is read
+    const { importId } = await annAndBo('slow-processor.csv');
+    const processorPart = formatPart(
+      { batchNo: 2, firstRow: 3, counts: { ...emptyCounts(), created: 1 }, writer: 'processor' },
+      [],
+    );
+    const racing: ObjectStore = Object.create(store);
+    racing.getStream = async (key, opts) => {
+      await store.put(partKey(WS, importId, 3, 2), processorPart);
+      await ledger.recordBatch(WS, importId, 2, { ...emptyCounts(), created: 1 });
+      return store.getStream(key, opts);
+    };
+
+    // Act
+    const swept = await sweepStalledImports({
+      ledger,
+      store: racing,
+      sendAggregate,
+      logger,
+      stallMinutes: 30,
+      now: later,
+    });
+
+    // Assess: the processor's outcome stands, in the part and in the counts
+    expect(swept.find((s) => s.importId === importId)?.batchesTimedOut).toEqual([]);
+    expect(await store.getText(partKey(WS, importId, 3, 2))).toBe(processorPart);
+    expect((await ledger.getJob(WS, importId))?.counts).toEqual({ ...emptyCounts(), created: 2 });
+  });
+
   it('keeps blank cells, and says why, when the version of the upload was deleted', async () => {
     // Prepare: the pinned version is deleted before the sweep
-    const source = await uploadSource(
-      'gone.csv',
-      encode('phone,name\n0912000001,Ann\n0912000002,Bo\n', 'utf-8'),
-    );
-    const importId = await stalledImport(
-      ['phone', 'name'],
-      { source },
-      { recorded: { batchNo: 1, rowNumbers: [2] }, lost: [{ batchNo: 2, rowNumbers: [3] }] },
-    );
+    const { importId, source } = await annAndBo('gone.csv');
     await env.clients.s3.send(
       new DeleteObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
     );
@@ -359,15 +393,7 @@ describe('Function: sweepStalledImports', () => {
 
   it('stops reading the upload back when the invocation runs short of time, and still finishes the import', async () => {
     // Prepare
-    const source = await uploadSource(
-      'slow.csv',
-      encode('phone,name\n0912000001,Ann\n0912000002,Bo\n', 'utf-8'),
-    );
-    const importId = await stalledImport(
-      ['phone', 'name'],
-      { source },
-      { recorded: { batchNo: 1, rowNumbers: [2] }, lost: [{ batchNo: 2, rowNumbers: [3] }] },
-    );
+    const { importId } = await annAndBo('slow.csv');
 
     // Act: less time left than the sweeper keeps to write the parts and finish
     const swept = await sweepStalledImports({
