@@ -366,8 +366,10 @@ export class ContactImportStack extends Stack {
     allowTable(aggregator.role, imports, 'readWrite');
     allowPublish(aggregator.role, this.topics.notifications, this.topicKey);
 
-    // Sweeper: finds stalled jobs (byStatus index), writes the parts of lost batches, enqueues aggregation.
+    // Sweeper: finds stalled jobs (byStatus index), writes the parts of lost batches with their cells read
+    // back from the upload's pinned version, enqueues aggregation.
     allowTable(sweeper.role, imports, 'readWrite');
+    allowObjects(sweeper.role, bucket, INCOMING_PREFIX, OBJECT_READ_ACTIONS);
     allowObjects(sweeper.role, bucket, PARTS_PREFIX, ['s3:GetObject', 's3:PutObject']);
     allowList(sweeper.role, bucket);
     allowSend(sweeper.role, queue('aggregate'));

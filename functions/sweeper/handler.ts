@@ -21,11 +21,16 @@ const deps: SweepDeps = {
   sendAggregate,
   logger,
   stallMinutes: config.stallMinutes,
+  limits: config.limits,
 };
 
 export const handler = async (event: ScheduledEvent, context: Context): Promise<SweptImport[]> => {
   logger.addContext(context);
-  const swept = await sweepStalledImports({ ...deps, now: () => new Date(event.time) });
+  const swept = await sweepStalledImports({
+    ...deps,
+    now: () => new Date(event.time),
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+  });
   logger.info('sweep done', { imports: swept.length });
   return swept;
 };

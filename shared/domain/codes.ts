@@ -152,12 +152,15 @@ const DEFINITIONS = {
     'The row could not be processed after retries (the batch was dead-lettered or crashed).',
     ({ reason }) => `The row could not be processed (${reason}). Upload the rows in failures.csv again.`,
   ),
-  PROCESSING_TIMEOUT: define<{ minutes: number }>(
+  PROCESSING_TIMEOUT: define<{ minutes: number; cellsLost?: string }>(
     'error',
     'The import made no progress for too long; rows not processed by then fail.',
-    ({ minutes }) =>
-      `The row was not processed: the import made no progress for ${minutes} minutes. Upload the rows in ` +
-      'failures.csv again.',
+    ({ minutes, cellsLost }) =>
+      `The row was not processed: the import made no progress for ${minutes} minutes. ` +
+      (cellsLost === undefined
+        ? 'Upload the rows in failures.csv again.'
+        : `Its cells could not be read back from the uploaded file (${cellsLost}), so they are blank here: ` +
+          'upload this row again from your own copy of the file (row_number says which row it was).'),
   ),
 
   // Skips: the row is not applied and appears in failures.csv as skipped.

@@ -5,6 +5,7 @@
 import type { Channel, Issue, KeyName, Outcome, RowCounts, RowInput } from '../domain/model.js';
 import { describeText, jsonFailure } from '../ids.js';
 import { PARTS_PREFIX, REPORTS_PREFIX } from '../resources.js';
+import type { RecordPosition } from './split/messages.js';
 
 /** One data row in a batch: the original cells as uploaded (for the report) and the validated input. */
 export interface BatchRow {
@@ -65,10 +66,15 @@ export interface PartHeader {
   readonly writer: 'splitter' | 'processor' | 'dead-batch' | 'sweeper';
 }
 
-/** One entry of a split manifest: which rows a batch carries, so a lost batch can still be accounted for. */
+/**
+ * One entry of a split manifest: which rows a batch carries, so a lost batch can still be accounted for,
+ * and where its first row starts in the uploaded file, so the sweeper can read its cells back from there.
+ */
 export interface ManifestEntry {
   readonly batchNo: number;
   readonly rowNumbers: readonly number[];
+  /** Where the batch's first row starts (absent in manifests written before it was recorded). */
+  readonly start?: RecordPosition;
 }
 
 /** Folder of an import's part files. */

@@ -409,6 +409,9 @@ describe('Stack: contact import pipeline', () => {
 
       const sweeper = statementsOf('sweeper');
       expect(allows(sweeper, ['dynamodb:Query'], `<${imports}.Arn>/index/byStatus`)).toBe(true);
+      // The cells of a lost batch are read back from the version of the upload the import pinned.
+      expect(allows(sweeper, ['s3:GetObjectVersion'], `<${bucket}.Arn>/incoming/*`)).toBe(true);
+      expect(allows(sweeper, ['s3:PutObject'], `<${bucket}.Arn>/incoming/*`)).toBe(false);
       expect(allows(sweeper, ['sqs:SendMessage'], q('aggregate'))).toBe(true);
       expect(allows(sweeper, ['sns:Publish'], '')).toBe(false);
     });

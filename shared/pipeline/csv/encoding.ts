@@ -70,6 +70,40 @@ const BOMS: readonly { readonly bytes: readonly number[]; readonly encoding: Enc
   { bytes: [0xfe, 0xff], encoding: 'utf-16be' },
 ];
 
+/** What a file's encoding is called in its job and summary: the name, and whether a BOM came first. */
+export interface FileEncoding {
+  readonly encoding: Encoding;
+  readonly bomLength: number;
+}
+
+/**
+ * The label the splitter records for a file's encoding (`ImportJob.encoding`).
+ *
+ * @example
+ * encodingLabel({ encoding: 'utf-8', bomLength: 3 }); // 'UTF-8 (BOM)'
+ */
+export function encodingLabel({ encoding, bomLength }: FileEncoding): string {
+  return bomLength > 0 ? `${ENCODING_NAMES[encoding]} (BOM)` : ENCODING_NAMES[encoding];
+}
+
+/**
+ * Reads a label of {@link encodingLabel} back, for a stage that reads the file again with the format the
+ * splitter found (the sweeper); undefined for a label it never writes.
+ *
+ * @example
+ * parseEncodingLabel('UTF-16LE (BOM)'); // { encoding: 'utf-16le', bomLength: 2 }
+ * parseEncodingLabel('Big5 (CP950)');   // { encoding: 'big5', bomLength: 0 }
+ */
+export function parseEncodingLabel(label: string): FileEncoding | undefined {
+  const withBom = label.endsWith(' (BOM)');
+  const name = withBom ? label.slice(0, -' (BOM)'.length) : label;
+  const encoding = ENCODINGS.find((e) => ENCODING_NAMES[e] === name);
+  if (encoding === undefined) return undefined;
+  if (!withBom) return { encoding, bomLength: 0 };
+  const bom = BOMS.find((b) => b.encoding === encoding);
+  return bom ? { encoding, bomLength: bom.bytes.length } : undefined;
+}
+
 /** The legacy encoding Excel writes on Windows set up for a region (RULES §2). */
 const REGION_ENCODINGS: Readonly<Record<string, LegacyEncoding>> = {
   TW: 'big5',

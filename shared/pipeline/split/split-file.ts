@@ -19,7 +19,7 @@ import { enqueueAggregationIfComplete, type SendAggregate } from '../aggregate/e
 import type { Notifier } from '../aggregate/notifier.js';
 import { formatPart } from '../aggregate/part-file.js';
 import type { Delimiter } from '../csv/delimiter.js';
-import { ENCODING_NAMES, type Encoding } from '../csv/encoding.js';
+import { ENCODING_NAMES, type Encoding, encodingLabel } from '../csv/encoding.js';
 import { openCsv, readRecordBatches } from '../csv/reader.js';
 import type { CsvRecord } from '../csv/tokenizer.js';
 import {
@@ -226,7 +226,7 @@ async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<Spli
     );
     if (isIssue(mapping)) return await reject(mapping);
     await deps.ledger.describeFile(workspace, importId, {
-      encoding: csv.bomLength > 0 ? `${encodingName} (BOM)` : encodingName,
+      encoding: encodingLabel(csv),
       delimiter: csv.delimiter,
       header: headerRecord.cells,
       skippedColumns: mapping.skipped,
@@ -584,7 +584,9 @@ class FileSplit {
 
   /** A partition's rows become one batch message, sent with the next outbox. */
   private async flushBatch(index: number): Promise<void> {
-    const { rows, rowNumbers } = (this.buffers[index] as RowBuffer).take();
+    const buffer = this.buffers[index] as RowBuffer;
+    const start = buffer.first as RecordPosition;
+    const { rows, rowNumbers } = buffer.take();
     const batchNo = this.nextBatchNo++;
     const body = `${this.envelope(batchNo)}${rows.join(',')}]}`;
     this.outbox.push({
@@ -593,7 +595,7 @@ class FileSplit {
       groupId: `${this.importId}#${index}`,
       deduplicationId: `${this.importId}#${batchNo}`,
     });
-    this.manifest.push({ batchNo, rowNumbers });
+    this.manifest.push({ batchNo, rowNumbers, start });
     this.flushed[index] = rowNumbers[rowNumbers.length - 1] as number;
     this.outboxBytes += Buffer.byteLength(body);
     if (this.outboxBytes >= this.tuning.outboxBytes) await this.sendOutbox();

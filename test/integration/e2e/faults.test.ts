@@ -2,6 +2,8 @@ import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { SqsFunction } from '../../../infra/local/runner.js';
 import { issue } from '../../../shared/domain/codes.js';
+import type { Issue } from '../../../shared/domain/model.js';
+import { reportKeys } from '../../../shared/pipeline/aggregate/aggregate.js';
 import { type ManifestEntry, partsPrefix } from '../../../shared/pipeline/messages.js';
 import { parseManifest } from '../../../shared/pipeline/sweep.js';
 import type { FunctionName } from '../../../shared/resources.js';
@@ -12,7 +14,7 @@ import { usePipeline } from '../../helpers/e2e/pipeline.js';
  * Faults injected around the real processor handler, chosen by a marker in a row's cells:
  * - CRASH: the handler runs, then the invocation dies before SQS hears back (once);
  * - POISON: the batch fails every delivery, until SQS dead-letters it;
- * - LOST: the batch message is acknowledged without being processed (it is gone for good).
+ * - LOST: the first batch carrying it is acknowledged without being processed (it is gone for good).
  */
 const faults = { crashed: 0, poisoned: 0, lost: 0 };
 
@@ -21,7 +23,7 @@ function injectFaults(name: FunctionName, handler: SqsFunction): SqsFunction {
   return async (event, context) => {
     const marked = (marker: string) => event.Records.filter((r) => r.body.includes(marker));
     const poison = marked('POISON');
-    const lost = marked('LOST');
+    const lost = faults.lost === 0 ? marked('LOST') : [];
     faults.poisoned += poison.length;
     faults.lost += lost.length;
     const rest: SQSEvent = { Records: event.Records.filter((r) => !poison.includes(r) && !lost.includes(r)) };
@@ -47,6 +49,20 @@ const pipeline = usePipeline({ wrap: injectFaults });
 
 function file(names: readonly string[]): string {
   return `phone,name\n${names.map((name, i) => `09120001${String(i).padStart(2, '0')},${name}`).join('\n')}\n`;
+}
+
+/** failures.csv of a `file(names)` whose rows `rows` failed with `error`: the cells as uploaded, then why. */
+function failuresOf(names: readonly string[], rows: readonly number[], error: Issue): string[][] {
+  return [
+    ['phone', 'name', 'row_number', 'error_code', 'error_message'],
+    ...rows.map((r) => [
+      `09120001${String(r - 2).padStart(2, '0')}`,
+      names[r - 2] as string,
+      String(r),
+      error.code,
+      error.message,
+    ]),
+  ];
 }
 
 /** The batch (from the split manifests) that carries a row, and all its rows. */
@@ -101,23 +117,14 @@ describe('End to end: faults', () => {
       reason: 'the batch failed 5 deliveries and was dead-lettered',
     });
     const names = ['Ann', 'POISON', 'Cy', 'Dee', 'Eve'];
-    expect(result.failures).toEqual([
-      ['phone', 'name', 'row_number', 'error_code', 'error_message'],
-      ...rows.map((r) => [
-        `09120001${String(r - 2).padStart(2, '0')}`,
-        names[r - 2],
-        String(r),
-        error.code,
-        error.message,
-      ]),
-    ]);
+    expect(result.failures).toEqual(failuresOf(names, rows, error));
     expectOneNotification(await pipeline.notifications(), result, 'completed_with_errors');
     expect((await pipeline.liveContacts('poison')).map((c) => c.name).sort()).toEqual(
       names.filter((_, i) => !rows.includes(i + 2)).sort(),
     );
   });
 
-  it('finishes an import whose batch was lost, once it stalls: the lost rows fail with PROCESSING_TIMEOUT', async () => {
+  it('finishes an import whose batch was lost, once it stalls: the lost rows fail with PROCESSING_TIMEOUT and their cells', async () => {
     // Prepare: the batch carrying row 2 is acknowledged unprocessed, so the import never completes
     const upload = await pipeline.upload('incoming/lost/line/phone/a.csv', file(['LOST', 'Bo', 'Cy']));
     await pipeline.runner.idle();
@@ -138,11 +145,21 @@ describe('End to end: faults', () => {
       rowsTimedOut: rows.length,
       splitIncomplete: false,
     });
+    // The lost rows' cells are read back from the uploaded version: failures.csv holds the whole rows.
     const error = issue('PROCESSING_TIMEOUT', { minutes: 30 });
-    expect(result.failures).toEqual([
-      ['phone', 'name', 'row_number', 'error_code', 'error_message'],
-      ...rows.map((r) => ['', '', String(r), error.code, error.message]),
-    ]);
+    const names = ['LOST', 'Bo', 'Cy'];
+    expect(result.failures).toEqual(failuresOf(names, rows, error));
     expectOneNotification(await pipeline.notifications(), result, 'completed_with_errors');
+
+    // Act again: the message says "upload the rows in failures.csv again", so upload that file as it is
+    const failures = await pipeline.store.getText(reportKeys('lost', upload.importId).failures);
+    const again = await pipeline.result(
+      await pipeline.upload('incoming/lost/line/phone/failures.csv', failures ?? ''),
+    );
+
+    // Assess: every lost row is created from its own cells; nothing is missing any more
+    expect(again.summary.rows).toMatchObject({ created: rows.length, failed: 0 });
+    const contacts = profiles(await pipeline.liveContacts('lost'));
+    expect(contacts.map((c) => c.name)).toEqual(['Bo', 'Cy', 'LOST']);
   });
 });

@@ -51,10 +51,19 @@ describe('Function: parseManifest', () => {
     ]);
   });
 
+  it('reads where a batch starts in the file, when the manifest says', () => {
+    const start = { byteOffset: 11, rowNumber: 2, line: 2 };
+
+    expect(parseManifest('m', JSON.stringify([{ batchNo: 1, rowNumbers: [2, 5], start }]))).toEqual([
+      { batchNo: 1, rowNumbers: [2, 5], start },
+    ]);
+  });
+
   it.each([
     ['not JSON', '['],
     ['not a list', '{"batches":[]}'],
     ['an entry without row numbers', '[{"batchNo":1}]'],
+    ['an entry whose start is no position', '[{"batchNo":1,"rowNumbers":[2],"start":{"byteOffset":"0"}}]'],
   ])('names the manifest when it is %s', (_case, text) => {
     expect(() => parseManifest('parts/acme/x/manifest/000001.json', text)).toThrow(
       /parts\/acme\/x\/manifest\/000001.json/,

@@ -103,7 +103,11 @@ describe('Function: issue', () => {
 describe('Codes the pipeline raises', () => {
   it.each([
     [issue('PROCESSING_FAILED', { reason: 'batch dead-lettered' }), 'batch dead-lettered'],
-    [issue('PROCESSING_TIMEOUT', { minutes: 30 }), '30 minutes'],
+    [issue('PROCESSING_TIMEOUT', { minutes: 30 }), 'Upload the rows in failures.csv again'],
+    [
+      issue('PROCESSING_TIMEOUT', { minutes: 30, cellsLost: 'the version of the file was deleted' }),
+      '(the version of the file was deleted), so they are blank here',
+    ],
     [issue('CANCELLED', { at: '2026-12-06T03:00:00.000Z' }), 'cancelled at 2026-12-06T03:00:00.000Z'],
     [issue('UNDECODABLE_BYTES', { offset: 1024, encoding: 'UTF-8' }), 'as UTF-8 at byte 1024'],
     [issue('FILE_TOO_LARGE', { bytes: 3_000_000_000, max: 2_147_483_648 }), 'at most 2147483648 bytes'],

@@ -4,7 +4,10 @@ import {
   decodeBytes,
   detectEncoding,
   ENCODING_NAMES,
+  ENCODINGS,
+  encodingLabel,
   legacyInvalidAt,
+  parseEncodingLabel,
   utf8InvalidAt,
   utf16TruncatedAt,
 } from '../../../shared/pipeline/csv/encoding.js';
@@ -207,5 +210,31 @@ describe('Function: legacyInvalidAt', () => {
 
   it('has a display name for every encoding', () => {
     expect(Object.values(ENCODING_NAMES)).toContain('Big5 (CP950)');
+  });
+});
+
+describe('Function: parseEncodingLabel', () => {
+  it('reads back every label the splitter records, so the sweeper reads the file as the splitter did', () => {
+    // Prepare: every encoding the detector returns, with the BOM it may have had
+    const detected = [
+      ...ENCODINGS.map((encoding) => ({ encoding, bomLength: 0 })),
+      ...['utf-8-bom', 'utf-16le-bom', 'utf-16be-bom'].map((fixture) =>
+        detectEncoding(encode('phone\n0912\n', fixture as FixtureEncoding)),
+      ),
+    ];
+
+    // Act / Assess
+    for (const file of detected) {
+      expect(parseEncodingLabel(encodingLabel(file))).toEqual({
+        encoding: file.encoding,
+        bomLength: file.bomLength,
+      });
+    }
+    expect(encodingLabel({ encoding: 'utf-8', bomLength: 3 })).toBe('UTF-8 (BOM)');
+  });
+
+  it('knows no label it never writes', () => {
+    expect(parseEncodingLabel('EBCDIC')).toBeUndefined();
+    expect(parseEncodingLabel('Big5 (CP950) (BOM)')).toBeUndefined();
   });
 });

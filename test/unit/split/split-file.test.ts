@@ -203,16 +203,27 @@ describe('Function: splitFile', () => {
     });
   });
 
-  it('lists every batch it sends in a manifest with its row numbers', async () => {
+  it('lists every batch it sends in a manifest with its row numbers and where its first row starts', async () => {
     const world = splitWorld();
-    world.store.upload(KEY, lineCsv(4000));
+    const text = lineCsv(4000);
+    world.store.upload(KEY, text);
 
     await world.splitAll(KEY);
 
     const manifest = await manifestsOf(world);
-    expect(manifest).toEqual(
-      batchesOf(world).map((b) => ({ batchNo: b.batchNo, rowNumbers: b.rows.map((r) => r.input.rowNumber) })),
+    const batches = batchesOf(world);
+    expect(manifest.map(({ batchNo, rowNumbers }) => ({ batchNo, rowNumbers }))).toEqual(
+      batches.map((b) => ({ batchNo: b.batchNo, rowNumbers: b.rows.map((r) => r.input.rowNumber) })),
     );
+    // The file read from a batch's start begins with the cells of its first row (the sweeper reads from there).
+    const bytes = Buffer.from(text);
+    for (const [i, entry] of manifest.entries()) {
+      const first = batches[i]?.rows[0];
+      expect(entry.start?.rowNumber).toBe(first?.input.rowNumber);
+      expect(entry.start?.line).toBe(first?.input.rowNumber);
+      const line = bytes.subarray(entry.start?.byteOffset).toString('utf8').split('\n')[0];
+      expect(line?.startsWith(`${first?.cells[0]},${first?.cells[1]},`)).toBe(true);
+    }
   });
 
   it('ignores blank lines: they are not rows but keep the row numbers of the lines after them', async () => {
