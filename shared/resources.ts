@@ -170,7 +170,12 @@ function queue(
               ...opts.drain,
               visibilityTimeoutSeconds:
                 FUNCTION_TIMEOUT_SECONDS[opts.drain.consumer] * VISIBILITY_TIMEOUT_FACTOR,
-              deadLetter: target(`${base}-dlq-dlq`, MAX_RECEIVE_COUNT),
+              // A moved message may keep its receive count (moto keeps it; SQS does not document a reset):
+              // counting on from the source queue's limit leaves the drain at least MAX_RECEIVE_COUNT tries.
+              deadLetter: target(
+                `${base}-dlq-dlq`,
+                (opts.maxReceiveCount ?? MAX_RECEIVE_COUNT) + MAX_RECEIVE_COUNT,
+              ),
             },
           }
         : {}),
@@ -204,7 +209,13 @@ export function resourcesFor(stage: string, prefix = 'contact-import', suffix = 
         maxConcurrency: 20,
         drain: { consumer: 'deadBatch', batchSize: 10, maxConcurrency: 2 },
       }),
-      aggregate: queue(`${base}-aggregate`, 'aggregator', { batchSize: 1, maxConcurrency: 5 }),
+      // Ten receives: a pending notification is retried after 10, 20, 40, … 300 s (NOTIFY_RETRY), about
+      // 30 minutes in all before it dead-letters (alarm); the sweeper re-enqueues the import after that.
+      aggregate: queue(`${base}-aggregate`, 'aggregator', {
+        batchSize: 1,
+        maxConcurrency: 5,
+        maxReceiveCount: 10,
+      }),
       feedback: queue(`${base}-ses-feedback`, 'sendingHealth', { batchSize: 10, maxConcurrency: 5 }),
     },
     topics: {
