@@ -83,6 +83,7 @@ function requestsOf(body: string): SplitRequest[] {
         key: decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')),
         ...(record.s3.object.versionId ? { versionId: record.s3.object.versionId } : {}),
         ...(record.s3.object.eTag ? { eTag: record.s3.object.eTag } : {}),
+        ...(record.eventTime ? { eventTime: record.eventTime } : {}),
         ...(record.userIdentity?.principalId ? { principalId: record.userIdentity.principalId } : {}),
       };
     });

@@ -30,6 +30,7 @@ import {
   manifestKey,
   type PartRow,
   partKey,
+  pinMarkerKey,
 } from '../messages.js';
 import type { ObjectStore, ObjectVersions } from '../part-store.js';
 import type { ImportJob, ImportLedger, SourceObject, WorkspaceStore } from '../ports.js';
@@ -106,6 +107,8 @@ export interface ObjectCreated {
   readonly versionId?: string;
   /** The event's `s3.object.eTag`: which version a versionId-less event was about. */
   readonly eTag?: string;
+  /** The event's `eventTime`: with the ETag, names the event (the emulator's carry microseconds). */
+  readonly eventTime?: string;
   /** The event's `userIdentity.principalId`: who wrote the object (see `uploader.ts`). */
   readonly principalId?: string;
 }
@@ -156,16 +159,23 @@ export async function splitFile(request: SplitRequest, deps: SplitDeps): Promise
 
 /**
  * The version an event without versionId (moto's) was about: of the key's versions with the event's ETag,
- * the oldest no import was created for yet — so two quick uploads to one key stay two imports instead of
- * both reading the latest. Undefined (the latest) when the event gives nothing to pin by.
+ * the oldest that no other event has pinned yet — so two quick uploads to one key stay two imports (even
+ * of identical bytes) instead of both reading the latest. An event pins a version with a marker object
+ * (`pinned-by`, created only if absent) naming the event by its ETag and time, which a redelivery of the
+ * same event finds again. Undefined (the latest) when the event gives nothing to pin by.
  */
 async function pinnedVersion(request: ObjectCreated, deps: SplitDeps): Promise<string | undefined> {
   if (request.versionId || !request.eTag || !deps.versions) return request.versionId;
   const candidates = await deps.versions.versionsWithETag(request.key, request.eTag);
+  if (!request.eventTime) return candidates[0];
   const workspace = request.key.split('/')[1] ?? '';
+  const event = `${request.eTag}@${request.eventTime}`;
   for (const versionId of [...candidates].reverse()) {
     const importId = importIdFor(workspace, { bucket: request.bucket, key: request.key, versionId });
-    if (!(await deps.ledger.getJob(workspace, importId))) return versionId;
+    const marker = pinMarkerKey(workspace, importId);
+    if ((await deps.store.putIfAbsent(marker, event)) || (await deps.store.getText(marker)) === event) {
+      return versionId;
+    }
   }
   return candidates[0];
 }

@@ -77,6 +77,22 @@ describe('End to end: delivery', () => {
     expect(contacts.map((c) => c.name).sort()).toEqual(['Ann', 'Bo', 'Cy']);
   });
 
+  it('makes two uploads of the same bytes to one key two imports too (each event pins its own version)', async () => {
+    // Act
+    splitterGate.close();
+    const first = await pipeline.upload('incoming/same/line/line_uid/a.csv', FILE);
+    await sleep(100);
+    const second = await pipeline.upload('incoming/same/line/line_uid/a.csv', FILE);
+    splitterGate.open();
+    const results = [await pipeline.result(first), await pipeline.result(second)];
+
+    // Assess: two imports of the two versions; together they created the two contacts once
+    expect(results.map((r) => r.summary.source.versionId)).toEqual([first.versionId, second.versionId]);
+    expect(results.map((r) => r.summary.rows.created + r.summary.rows.unchanged)).toEqual([2, 2]);
+    expect(results.reduce((sum, r) => sum + r.summary.rows.created, 0)).toBe(2);
+    expect(await pipeline.notifications()).toHaveLength(2);
+  });
+
   it('imports an object version once when S3 delivers its event twice', async () => {
     // Act: one duplicate while the import runs, one after it completed
     const upload = await pipeline.upload('incoming/twice/line/line_uid/a file.csv', FILE);
