@@ -73,10 +73,26 @@ export function jobLine(job: ImportJob): string {
   const { processed, total } = progressOf(job);
   const rows = total === undefined ? `${processed} rows so far` : `${processed} of ${total} rows`;
   if (job.status === 'completed') return `${job.importId} completed: ${job.outcome ?? 'unknown outcome'}`;
+  if (job.notifyPendingSince) return `${job.importId} ${job.status}: ${notificationPending(job)}`;
   if (job.status === 'rejected') return `${job.importId} rejected: ${job.rejection?.message ?? ''}`.trim();
   const mode = job.dryRun ? ' (dry run)' : '';
   const cancelling = job.cancelledAt ? `, cancelled at ${job.cancelledAt}: skipping the batches left` : '';
   return `${job.importId} ${job.status}${mode}: ${rows}${cancelling}`;
+}
+
+/**
+ * What a job whose reports are written says while its notification waits to be published.
+ *
+ * @example
+ * notificationPending(job); // 'reports written, notification pending since 2026-12-06T02:50:00.000Z (2 failed publishes, last InternalErrorException at …; retrying)'
+ */
+export function notificationPending(job: ImportJob): string {
+  const failures = job.notifyFailures ?? 0;
+  const tried =
+    failures === 0
+      ? 'publishing'
+      : `${failures} failed publish${failures === 1 ? '' : 'es'}, last ${job.notifyError ?? 'error'} at ${job.notifyFailedAt ?? '?'}; retrying`;
+  return `reports written, notification pending since ${job.notifyPendingSince} (${tried})`;
 }
 
 function countsLine(rows: RowCounts & { total: number }): string {

@@ -277,9 +277,7 @@ export class ContactImportStack extends Stack {
       namePrefix,
       maxMessageAge: props.maxMessageAge,
     });
-    for (const queueId of queueIds) {
-      this.alarms.watchQueue(queueId, this.queues[queueId].queue, this.queues[queueId].deadLetterQueue);
-    }
+    for (const queueId of queueIds) this.alarms.watchPipelineQueue(queueId, this.queues[queueId]);
     for (const name of names) this.alarms.watchFunction(name, this.functions[name].fn);
 
     this.sendingHealth = new SendingHealth(this, 'SendingHealth', {

@@ -51,20 +51,31 @@ export const PARTS_PREFIX = 'parts/';
 /** Number of FIFO message groups rows are spread over (MessageGroupId = hash(key value) mod P). */
 export const BATCH_PARTITIONS = 16;
 
-/** A function that drains a dead-letter queue (the batches DLQ is drained by `deadBatch`). */
+/** A queue where messages end that their consumer failed `maxReceiveCount` times; nothing consumes it. */
+export interface DeadLetterTarget {
+  readonly name: string;
+  /** Receives of the source queue before a message moves here. */
+  readonly maxReceiveCount: number;
+  /** Seconds a dead letter is kept. */
+  readonly retentionSeconds: number;
+}
+
+/**
+ * A function that drains a dead-letter queue (the batches DLQ is drained by `deadBatch`). A drained
+ * dead-letter queue is an event source like any other, so it has a dead-letter queue of its own: what the
+ * drain fails `maxReceiveCount` times waits there for an operator instead of vanishing with retention.
+ */
 export interface DeadLetterDrain {
   readonly consumer: FunctionName;
   readonly batchSize: number;
   readonly maxConcurrency: number;
   /** Seconds; six times the drain's timeout. */
   readonly visibilityTimeoutSeconds: number;
+  /** Where the messages the drain cannot handle end. */
+  readonly deadLetter: DeadLetterTarget;
 }
 
-export interface DeadLetterDefinition {
-  readonly name: string;
-  readonly maxReceiveCount: number;
-  /** Seconds a dead letter is kept. */
-  readonly retentionSeconds: number;
+export interface DeadLetterDefinition extends DeadLetterTarget {
   /** The function that consumes the dead-letter queue, when one does. */
   readonly drain?: DeadLetterDrain;
 }
@@ -132,11 +143,18 @@ function queue(
     fifo?: boolean;
     batchSize: number;
     maxConcurrency: number;
+    /** @default MAX_RECEIVE_COUNT */
+    maxReceiveCount?: number;
     drain?: { consumer: FunctionName; batchSize: number; maxConcurrency: number };
   },
 ): QueueDefinition {
   const fifo = opts.fifo ?? false;
   const suffix = fifo ? '.fifo' : '';
+  const target = (name: string, maxReceiveCount: number): DeadLetterTarget => ({
+    name: `${name}${suffix}`,
+    maxReceiveCount,
+    retentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+  });
   return {
     name: `${base}${suffix}`,
     fifo,
@@ -145,15 +163,19 @@ function queue(
     batchSize: opts.batchSize,
     maxConcurrency: opts.maxConcurrency,
     deadLetter: {
-      name: `${base}-dlq${suffix}`,
-      maxReceiveCount: MAX_RECEIVE_COUNT,
-      retentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+      ...target(`${base}-dlq`, opts.maxReceiveCount ?? MAX_RECEIVE_COUNT),
       ...(opts.drain
         ? {
             drain: {
               ...opts.drain,
               visibilityTimeoutSeconds:
                 FUNCTION_TIMEOUT_SECONDS[opts.drain.consumer] * VISIBILITY_TIMEOUT_FACTOR,
+              // A moved message may keep its receive count (moto keeps it; SQS does not document a reset):
+              // counting on from the source queue's limit leaves the drain at least MAX_RECEIVE_COUNT tries.
+              deadLetter: target(
+                `${base}-dlq-dlq`,
+                (opts.maxReceiveCount ?? MAX_RECEIVE_COUNT) + MAX_RECEIVE_COUNT,
+              ),
             },
           }
         : {}),
@@ -187,7 +209,13 @@ export function resourcesFor(stage: string, prefix = 'contact-import', suffix = 
         maxConcurrency: 20,
         drain: { consumer: 'deadBatch', batchSize: 10, maxConcurrency: 2 },
       }),
-      aggregate: queue(`${base}-aggregate`, 'aggregator', { batchSize: 1, maxConcurrency: 5 }),
+      // Ten receives: a pending notification is retried after 10, 20, 40, … 300 s (NOTIFY_RETRY), about
+      // 30 minutes in all before it dead-letters (alarm); the sweeper re-enqueues the import after that.
+      aggregate: queue(`${base}-aggregate`, 'aggregator', {
+        batchSize: 1,
+        maxConcurrency: 5,
+        maxReceiveCount: 10,
+      }),
       feedback: queue(`${base}-ses-feedback`, 'sendingHealth', { batchSize: 10, maxConcurrency: 5 }),
     },
     topics: {

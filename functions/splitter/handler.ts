@@ -26,8 +26,11 @@ if (!config.alarmsTopicArn) {
 const clients = createClients(config.aws);
 const logger = createLogger('splitter');
 const bucket = config.resources.bucket.name;
+const store = new S3ObjectStore(clients.s3, bucket);
 const deps: Omit<SplitDeps, 'remainingTimeMs'> = {
-  store: new S3ObjectStore(clients.s3, bucket),
+  store,
+  // S3 events name the version; the emulator's carry only the ETag, so the splitter pins by it there.
+  versions: store,
   ledger: new DynamoImportLedger(clients.dynamodb, config.resources.tables.imports.name),
   workspaces: new DynamoWorkspaceStore(clients.dynamodb, config.resources.tables.contacts.name),
   batches: new SqsSender(clients.sqs, requireQueueUrl(config, 'batches')),
@@ -79,6 +82,8 @@ function requestsOf(body: string): SplitRequest[] {
         // Keys arrive URL-encoded, spaces as '+'.
         key: decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')),
         ...(record.s3.object.versionId ? { versionId: record.s3.object.versionId } : {}),
+        ...(record.s3.object.eTag ? { eTag: record.s3.object.eTag } : {}),
+        ...(record.eventTime ? { eventTime: record.eventTime } : {}),
         ...(record.userIdentity?.principalId ? { principalId: record.userIdentity.principalId } : {}),
       };
     });

@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InvalidPropsError } from '../errors.js';
+import type { PipelineQueue } from './pipeline-queue.js';
 
 export interface PipelineAlarmsProps {
   /** Where every alarm goes. */
@@ -26,7 +27,7 @@ export interface PipelineAlarmsProps {
 /**
  * @example
  * const alarms = new PipelineAlarms(this, 'Alarms', { topic: alarmTopic, namePrefix: 'contact-import-prod' });
- * alarms.watchQueue('batches', queue, deadLetterQueue);
+ * alarms.watchPipelineQueue('batches', batchesQueue);
  * alarms.watchFunction('splitter', splitter.fn);
  */
 export class PipelineAlarms extends Construct {
@@ -46,14 +47,7 @@ export class PipelineAlarms extends Construct {
 
   /** Alarms when a dead letter exists and when the queue's oldest waiting message is too old. */
   watchQueue(name: string, queue: sqs.IQueue, deadLetterQueue: sqs.IQueue): void {
-    this.alarm(`${name}-dlq-depth`, {
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      description: `Messages are waiting in the ${name} dead-letter queue: inspect and redrive them.`,
-    });
+    this.watchDeadLetters(name, deadLetterQueue);
     this.alarm(`${name}-oldest-message`, {
       metric: queue.metricApproximateAgeOfOldestMessage({
         period: Duration.minutes(5),
@@ -61,6 +55,27 @@ export class PipelineAlarms extends Construct {
       }),
       threshold: this.maxMessageAge.toSeconds(),
       description: `The oldest message of the ${name} queue is older than ${this.maxMessageAge.toHumanString()}: the pipeline is falling behind.`,
+    });
+  }
+
+  /** `watchQueue` for a pipeline queue, and its drain's dead letters when its dead-letter queue is drained. */
+  watchPipelineQueue(name: string, queue: PipelineQueue): void {
+    this.watchQueue(name, queue.queue, queue.deadLetterQueue);
+    if (queue.drainDeadLetterQueue) this.watchDeadLetters(`${name}-drain`, queue.drainDeadLetterQueue);
+  }
+
+  /**
+   * Alarms when a message is visible in a dead-letter queue. `name` names the queue the letters died in
+   * (`batches`, or `batches-drain` for what the dead-batch drain of the batches DLQ could not handle).
+   */
+  watchDeadLetters(name: string, deadLetterQueue: sqs.IQueue): void {
+    this.alarm(`${name}-dlq-depth`, {
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      description: `Messages are waiting in the ${name} dead-letter queue: inspect and redrive them (README, dead letters).`,
     });
   }
 

@@ -1,6 +1,7 @@
 /**
  * A pipeline queue and its dead-letter queue, both built from one `QueueDefinition` of
- * `shared/resources.ts`: encrypted (SSE-SQS), TLS only, FIFO in high-throughput mode when FIFO.
+ * `shared/resources.ts`: encrypted (SSE-SQS), TLS only, FIFO in high-throughput mode when FIFO. A
+ * dead-letter queue a function drains is an event source too, so it gets a dead-letter queue of its own.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -26,10 +27,13 @@ export interface PipelineQueueProps {
 }
 
 function validate(def: QueueDefinition): void {
-  if (def.deadLetter.maxReceiveCount < MAX_RECEIVE_COUNT) {
-    throw new InvalidPropsError(
-      `queue ${def.name}: maxReceiveCount must be at least ${MAX_RECEIVE_COUNT}, got ${def.deadLetter.maxReceiveCount}`,
-    );
+  const targets = [def.deadLetter, ...(def.deadLetter.drain ? [def.deadLetter.drain.deadLetter] : [])];
+  for (const target of targets) {
+    if (target.maxReceiveCount < MAX_RECEIVE_COUNT) {
+      throw new InvalidPropsError(
+        `queue ${def.name} (dead letters to ${target.name}): maxReceiveCount must be at least ${MAX_RECEIVE_COUNT}, got ${target.maxReceiveCount}`,
+      );
+    }
   }
   const least = FUNCTION_TIMEOUT_SECONDS[def.consumer] * VISIBILITY_TIMEOUT_FACTOR;
   if (def.visibilityTimeoutSeconds < least) {
@@ -37,7 +41,7 @@ function validate(def: QueueDefinition): void {
       `queue ${def.name}: visibility timeout must be at least ${least}s (${VISIBILITY_TIMEOUT_FACTOR} × the ${def.consumer} timeout), got ${def.visibilityTimeoutSeconds}s`,
     );
   }
-  for (const name of [def.name, def.deadLetter.name]) {
+  for (const name of [def.name, ...targets.map((t) => t.name)]) {
     if (name.endsWith('.fifo') !== def.fifo) {
       throw new InvalidPropsError(`queue name "${name}" must end in .fifo exactly when the queue is FIFO`);
     }
@@ -53,6 +57,8 @@ export class PipelineQueue extends Construct {
   readonly definition: QueueDefinition;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /** Where the dead-letter queue's drain puts what it cannot handle; only when the definition has a drain. */
+  readonly drainDeadLetterQueue: sqs.Queue | undefined;
 
   constructor(scope: Construct, id: string, props: PipelineQueueProps) {
     super(scope, id);
@@ -63,6 +69,16 @@ export class PipelineQueue extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const drain = def.deadLetter.drain;
 
+    this.drainDeadLetterQueue = drain
+      ? new sqs.Queue(this, 'DrainDeadLetterQueue', {
+          queueName: drain.deadLetter.name,
+          fifo,
+          encryption: sqs.QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          retentionPeriod: Duration.seconds(drain.deadLetter.retentionSeconds),
+          removalPolicy,
+        })
+      : undefined;
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       queueName: def.deadLetter.name,
       fifo,
@@ -70,6 +86,10 @@ export class PipelineQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.seconds(def.deadLetter.retentionSeconds),
       visibilityTimeout: drain ? Duration.seconds(drain.visibilityTimeoutSeconds) : undefined,
+      deadLetterQueue:
+        drain && this.drainDeadLetterQueue
+          ? { queue: this.drainDeadLetterQueue, maxReceiveCount: drain.deadLetter.maxReceiveCount }
+          : undefined,
       removalPolicy,
     });
     this.queue = new sqs.Queue(this, 'Queue', {

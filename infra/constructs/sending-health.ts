@@ -161,7 +161,7 @@ export class SendingHealth extends Construct {
       this.feedbackTopic.addSubscription(
         new subscriptions.SqsSubscription(this.feedbackQueue.queue, { rawMessageDelivery: true }),
       );
-      this.alarms.watchQueue('feedback', this.feedbackQueue.queue, this.feedbackQueue.deadLetterQueue);
+      this.alarms.watchPipelineQueue('feedback', this.feedbackQueue);
     }
 
     this.function = new PipelineFunction(this, 'Function', {

@@ -30,6 +30,9 @@ export interface ProvisionedQueue {
   readonly arn: string;
   readonly dlqUrl: string;
   readonly dlqArn: string;
+  /** The dead-letter queue of the dead-letter queue's drain, when the definition has a drain. */
+  readonly drainDlqUrl?: string;
+  readonly drainDlqArn?: string;
 }
 
 export interface Provisioned {
@@ -56,13 +59,27 @@ async function createQueue(
   return { url: QueueUrl, arn };
 }
 
+function redrive(target: { readonly arn: string }, maxReceiveCount: number): string {
+  return JSON.stringify({ deadLetterTargetArn: target.arn, maxReceiveCount });
+}
+
 async function provisionQueue(clients: Clients, def: QueueDefinition): Promise<ProvisionedQueue> {
   const fifo: Partial<Record<QueueAttributeName, string>> = def.fifo ? { FifoQueue: 'true' } : {};
+  const drain = def.deadLetter.drain;
+  const drainDlq = drain
+    ? await createQueue(clients, drain.deadLetter.name, {
+        ...fifo,
+        MessageRetentionPeriod: String(drain.deadLetter.retentionSeconds),
+      })
+    : undefined;
   const dlq = await createQueue(clients, def.deadLetter.name, {
     ...fifo,
     MessageRetentionPeriod: String(def.deadLetter.retentionSeconds),
-    ...(def.deadLetter.drain
-      ? { VisibilityTimeout: String(def.deadLetter.drain.visibilityTimeoutSeconds) }
+    ...(drain && drainDlq
+      ? {
+          VisibilityTimeout: String(drain.visibilityTimeoutSeconds),
+          RedrivePolicy: redrive(drainDlq, drain.deadLetter.maxReceiveCount),
+        }
       : {}),
   });
   const main = await createQueue(clients, def.name, {
@@ -70,12 +87,15 @@ async function provisionQueue(clients: Clients, def: QueueDefinition): Promise<P
     ...(def.fifo ? { DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' } : {}),
     VisibilityTimeout: String(def.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(def.retentionSeconds),
-    RedrivePolicy: JSON.stringify({
-      deadLetterTargetArn: dlq.arn,
-      maxReceiveCount: def.deadLetter.maxReceiveCount,
-    }),
+    RedrivePolicy: redrive(dlq, def.deadLetter.maxReceiveCount),
   });
-  return { url: main.url, arn: main.arn, dlqUrl: dlq.url, dlqArn: dlq.arn };
+  return {
+    url: main.url,
+    arn: main.arn,
+    dlqUrl: dlq.url,
+    dlqArn: dlq.arn,
+    ...(drainDlq ? { drainDlqUrl: drainDlq.url, drainDlqArn: drainDlq.arn } : {}),
+  };
 }
 
 /** The CreateTable input for a table definition (on-demand billing, as deployed). */

@@ -6,7 +6,9 @@
  * policy. The batches DLQ is drained by dead-batch, and the sweeper runs on a timer.
  *
  * The one liberty taken: a failed message is made visible again after `retryDelaySeconds` (default 1)
- * instead of the queue's full visibility timeout, so local retries take seconds, not half an hour.
+ * instead of the queue's full visibility timeout, so local retries take seconds, not half an hour. A
+ * message whose handler chose its own delay (ChangeMessageVisibility through `SqsMessageVisibility`, e.g.
+ * the aggregator's backoff of a pending notification) keeps that delay, as it does under Lambda.
  *
  * Handler modules build their clients from the environment when they are first imported, so the runner
  * sets the environment (endpoint, queue URLs, topic) before it imports them. One process talks to one
@@ -26,6 +28,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../shared/adapters/logger.js';
+import { onMessageDelayed } from '../../shared/adapters/sqs-visibility.js';
 import { queueUrlVariable } from '../../shared/config.js';
 import {
   FUNCTION_TIMEOUT_SECONDS,
@@ -230,6 +233,9 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   };
   let inFlight = 0;
   let stopping = false;
+  // Receipt handles whose handler set their visibility itself: not released after a failure.
+  const delayedByHandler = new Set<string>();
+  const stopListening = onMessageDelayed((receiptHandle) => delayedByHandler.add(receiptHandle));
 
   async function release(consumer: Consumer, messages: readonly Message[], delaySeconds: number) {
     for (const group of tens(messages)) {
@@ -276,10 +282,10 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
       );
     }
     const retried = messages.filter((m) => failed.has(m.MessageId ?? ''));
-    if (retried.length > 0) {
-      count(stats.failedMessages, consumer.name, retried.length);
-      await release(consumer, retried, opts.retryDelaySeconds ?? 1);
-    }
+    if (retried.length > 0) count(stats.failedMessages, consumer.name, retried.length);
+    const released = retried.filter((m) => !delayedByHandler.has(m.ReceiptHandle ?? ''));
+    for (const m of messages) delayedByHandler.delete(m.ReceiptHandle ?? '');
+    if (released.length > 0) await release(consumer, released, opts.retryDelaySeconds ?? 1);
   }
 
   async function poll(consumer: Consumer): Promise<void> {
@@ -393,6 +399,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     },
     async stop() {
       stopping = true;
+      stopListening();
       if (timer) clearInterval(timer);
       await Promise.all(pollers);
       await sweeping?.catch(() => undefined);

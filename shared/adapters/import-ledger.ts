@@ -257,20 +257,52 @@ export class DynamoImportLedger implements ImportLedger {
     return this.updateJob(workspace, importId, x, condition);
   }
 
-  async claimNotification(workspace: string, importId: string): Promise<boolean> {
-    const x = this.progress().set('notifiedAt', this.now().toISOString());
-    return this.updateJob(workspace, importId, x, `attribute_not_exists(${x.name('notifiedAt')})`);
+  /**
+   * Takes the lease on the import's notification: true unless it was published (`notifiedAt`) or another
+   * run holds an unexpired lease. The first claim also records since when the notification is pending.
+   */
+  async claimNotification(workspace: string, importId: string, leaseSeconds: number): Promise<boolean> {
+    const now = this.now();
+    const x = this.progress().set(
+      'notifyLeaseUntil',
+      new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
+    );
+    x.setTo(
+      'notifyPendingSince',
+      `if_not_exists(${x.name('notifyPendingSince')}, ${x.value(now.toISOString())})`,
+    );
+    const lease = x.name('notifyLeaseUntil');
+    const condition =
+      `attribute_not_exists(${x.name('notifiedAt')}) AND ` +
+      `(attribute_not_exists(${lease}) OR ${lease} < ${x.value(now.toISOString())})`;
+    return this.updateJob(workspace, importId, x, condition);
   }
 
-  /** Marks the job completed (it leaves the sweeper's index). Completing again keeps the first `completedAt`. */
+  /** Gives the lease back after a failed publish and counts the failure (the job stays `aggregating`). */
+  async releaseNotification(workspace: string, importId: string, error: string): Promise<void> {
+    const x = this.progress()
+      .remove('notifyLeaseUntil')
+      .add('notifyFailures', 1)
+      .set('notifyFailedAt', this.now().toISOString())
+      .set('notifyError', error);
+    await this.updateJob(workspace, importId, x, `attribute_not_exists(${x.name('notifiedAt')})`);
+  }
+
+  /**
+   * Marks the job completed after its notification was published (it leaves the sweeper's index).
+   * Completing again keeps the first `completedAt` and `notifiedAt`.
+   */
   async complete(workspace: string, importId: string, outcome: ImportOutcome): Promise<void> {
+    const now = this.now().toISOString();
     const x = new Expression()
       .set('status', 'completed')
       .set('outcome', outcome)
-      .set('updatedAt', this.now().toISOString())
+      .set('updatedAt', now)
+      .remove('notifyLeaseUntil')
       .remove('gsi1pk')
       .remove('gsi1sk');
-    x.setTo('completedAt', `if_not_exists(${x.name('completedAt')}, ${x.value(this.now().toISOString())})`);
+    x.setTo('completedAt', `if_not_exists(${x.name('completedAt')}, ${x.value(now)})`);
+    x.setTo('notifiedAt', `if_not_exists(${x.name('notifiedAt')}, ${x.value(now)})`);
     await this.updateJob(workspace, importId, x);
   }
 

@@ -6,6 +6,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -13,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectHead, ObjectStore } from '../pipeline/part-store.js';
+import type { ObjectHead, ObjectStore, ObjectVersions } from '../pipeline/part-store.js';
 
 function isMissing(err: unknown): boolean {
   return err instanceof NoSuchKey || err instanceof NotFound || (err as Error)?.name === 'NoSuchKey';
@@ -24,7 +25,7 @@ function isMissing(err: unknown): boolean {
  * const store = new S3ObjectStore(clients.s3, config.resources.bucket.name);
  * await store.put('parts/acme/acme.1f…/rows/0000000002-00000001.jsonl', body);
  */
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements ObjectStore, ObjectVersions {
   constructor(
     private readonly s3: S3Client,
     readonly bucket: string,
@@ -121,6 +122,30 @@ export class S3ObjectStore implements ObjectStore {
       params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata },
     }).done();
     return result.VersionId;
+  }
+
+  /** Lists the key's versions (ListObjectVersions; needs `s3:ListBucketVersions`, used on the emulator only). */
+  async versionsWithETag(key: string, eTag: string): Promise<string[]> {
+    const unquoted = (tag: string | undefined) => (tag ?? '').replace(/"/g, '');
+    const found: string[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const res = await this.s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: this.bucket,
+          Prefix: key,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
+      );
+      for (const v of res.Versions ?? []) {
+        if (v.Key === key && v.VersionId && unquoted(v.ETag) === unquoted(eTag)) found.push(v.VersionId);
+      }
+      keyMarker = res.IsTruncated ? res.NextKeyMarker : undefined;
+      versionIdMarker = res.IsTruncated ? res.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    return found;
   }
 
   async list(prefix: string): Promise<string[]> {

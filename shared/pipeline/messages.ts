@@ -83,6 +83,16 @@ export function partsPrefix(workspace: string, importId: string): string {
 }
 
 /**
+ * The marker an emulator S3 event (no versionId) leaves on the version it pinned: `<eTag>@<eventTime>`.
+ *
+ * @example
+ * pinMarkerKey('acme', 'acme.5c1f…'); // 'parts/acme/acme.5c1f…/pinned-by'
+ */
+export function pinMarkerKey(workspace: string, importId: string): string {
+  return `${partsPrefix(workspace, importId)}pinned-by`;
+}
+
+/**
  * Key of a batch's part file: `parts/<ws>/<importId>/rows/<firstRow:10>-<batchNo:8>.jsonl`. Listing the
  * folder returns the parts in order of their first row.
  */

@@ -27,3 +27,12 @@ export interface ObjectStore {
   /** A presigned GET URL valid for `expiresInSeconds`. */
   presign(key: string, expiresInSeconds: number): Promise<string>;
 }
+
+/**
+ * The versions of an object, for an S3 event that names none (the emulator's): the splitter pins the
+ * version the event was about by its ETag instead of reading whatever is latest.
+ */
+export interface ObjectVersions {
+  /** Ids of the versions of `key` whose ETag is `eTag` (quotes ignored), newest first. */
+  versionsWithETag(key: string, eTag: string): Promise<string[]>;
+}

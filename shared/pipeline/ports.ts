@@ -71,8 +71,16 @@ export interface ImportJob {
   readonly counts: RowCounts;
   readonly outcome?: ImportOutcome;
   readonly completedAt?: string;
-  /** Set once the notification was claimed (exactly one per import). */
+  /** Set when the job completes, after its notification was published. */
   readonly notifiedAt?: string;
+  /** Set when the reports exist and the notification is due: from then on it is pending until `notifiedAt`. */
+  readonly notifyPendingSince?: string;
+  /** While a run publishes: the lease another run waits for (it expires if that run dies). */
+  readonly notifyLeaseUntil?: string;
+  /** Publishes that failed so far, the last one's time and error name. */
+  readonly notifyFailures?: number;
+  readonly notifyFailedAt?: string;
+  readonly notifyError?: string;
 }
 
 export interface NewJob {
@@ -123,9 +131,14 @@ export interface ImportLedger {
    * splitter has finished and every batch is recorded (or the job was rejected).
    */
   claimAggregation(workspace: string, importId: string): Promise<boolean>;
-  /** Claims the one notification of an import: true exactly once. */
-  claimNotification(workspace: string, importId: string): Promise<boolean>;
-  /** Marks the job completed with its outcome. */
+  /**
+   * Leases the notification of an import for `leaseSeconds`: true when it was not published and no other
+   * run holds an unexpired lease. A claim is released on a failed publish and ends with `complete`.
+   */
+  claimNotification(workspace: string, importId: string, leaseSeconds: number): Promise<boolean>;
+  /** Gives back the lease after a failed publish, counting the failure (`error` is its name, no data). */
+  releaseNotification(workspace: string, importId: string, error: string): Promise<void>;
+  /** Marks the job completed with its outcome; its notification was published (`notifiedAt`). */
   complete(workspace: string, importId: string, outcome: ImportOutcome): Promise<void>;
   /**
    * Asks an unfinished import to stop (`cancelledAt`): true the first time; false when it was cancelled

@@ -37,6 +37,23 @@ describe('Class: S3ObjectStore', () => {
     expect(tail).toBe('version');
   });
 
+  it('finds the versions of exactly one key by ETag, newest first (pinning a versionId-less event)', async () => {
+    // Prepare: the same bytes twice, other bytes between, and a longer key sharing the prefix
+    const put = (key: string, body: string) =>
+      env.clients.s3.send(new PutObjectCommand({ Bucket: env.provisioned.bucket, Key: key, Body: body }));
+    const older = await put('v/a.csv', 'same');
+    await put('v/a.csv', 'other');
+    const newer = await put('v/a.csv', 'same');
+    await put('v/a.csv.bak', 'same');
+
+    // Act
+    const found = await store().versionsWithETag('v/a.csv', newer.ETag as string);
+
+    // Assess
+    expect(found).toEqual([newer.VersionId, older.VersionId]);
+    expect(await store().versionsWithETag('v/a.csv', 'no-such-etag')).toEqual([]);
+  });
+
   it('uploads with user metadata that head reads back (who uploaded an import)', async () => {
     const versionId = await store().upload('x/m.csv', 'a\n', 'text/csv', { 'uploaded-by': 'cli:amy' });
 

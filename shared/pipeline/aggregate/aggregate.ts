@@ -1,8 +1,14 @@
 /**
  * The aggregator use case: once every batch of an import is recorded (or the file was rejected), write
  * the report (failures.csv, warnings.csv, summary.json), publish the one notification, complete the job.
- * Safe to run twice: the report objects are overwritten with the same content and the notification is
- * claimed on the job item before it is published.
+ * Safe to run twice: the report objects are overwritten with the same content.
+ *
+ * The notification is an outbox on the job item: the job becomes `completed` only after the reports exist
+ * and the publish succeeded. A run leases the notification before it publishes (so two concurrent runs do
+ * not both publish); a failed publish gives the lease back and throws NotificationPendingError, and the
+ * message is retried with a short backoff (`notifyRetryDelaySeconds`). A run that dies between publish and
+ * completion leaves a lease that expires: the retry publishes again, a rare duplicate subscribers drop by
+ * the `importId` attribute.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { OUTCOMES, type RowCounts } from '../../domain/model.js';
@@ -31,6 +37,23 @@ export class JobNotReadyError extends Error {
   }
 }
 
+/**
+ * The notification of an import is not published yet: the publish failed (the reports exist, the job
+ * stays `aggregating` with the notification pending) or another run holds the lease. Retry soon.
+ */
+export class NotificationPendingError extends Error {
+  constructor(
+    readonly importId: string,
+    reason: string,
+  ) {
+    super(`The notification of import ${importId} is pending: ${reason}`);
+    this.name = 'NotificationPendingError';
+  }
+}
+
+/** Seconds a run may take to publish once it holds the lease; after that another run may publish. */
+export const NOTIFY_LEASE_SECONDS = 60;
+
 export type PipelineLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface AggregateDeps {
@@ -48,7 +71,7 @@ export interface AggregateDeps {
 export interface AggregateResult {
   /** Undefined when the job had already been completed by an earlier delivery. */
   readonly summary: ImportSummary | undefined;
-  /** Whether this run published the notification. */
+  /** Whether this run published the notification (false when an earlier run had completed the job). */
   readonly notified: boolean;
 }
 
@@ -222,26 +245,32 @@ function summarise({ job, tally, problems, riskFlag, sweep, reports, now }: Summ
 }
 
 /**
- * Publishes the import's one notification, unless an earlier run claimed it. The URL is signed before the
- * claim, so only the publish itself (retried by the SDK) stands between a claim and its notification.
+ * Publishes the import's notification under the lease; gives the lease back if the publish fails. The URLs
+ * are signed before the claim, so only the publish itself (retried by the SDK) happens under the lease.
  */
-async function notifyOnce(
+async function publishUnderLease(
   deps: AggregateDeps,
   summary: ImportSummary,
   keys: ReturnType<typeof reportKeys>,
   now: Date,
-) {
+): Promise<void> {
+  const { workspace, importId } = summary;
   const [url, htmlUrl] = await Promise.all([
     deps.store.presign(keys.failures, deps.reportUrlExpirySeconds),
     deps.store.presign(keys.html, deps.reportUrlExpirySeconds),
   ]);
-  if (!(await deps.ledger.claimNotification(summary.workspace, summary.importId))) {
-    deps.logger.info('notification already claimed; not publishing again', { importId: summary.importId });
-    return false;
+  if (!(await deps.ledger.claimNotification(workspace, importId, NOTIFY_LEASE_SECONDS))) {
+    throw new NotificationPendingError(importId, 'another run is publishing it');
   }
   const expiresAt = new Date(now.getTime() + deps.reportUrlExpirySeconds * 1000).toISOString();
-  await deps.notifier.publish(importNotification(summary, { url, expiresAt }, { url: htmlUrl, expiresAt }));
-  return true;
+  try {
+    await deps.notifier.publish(importNotification(summary, { url, expiresAt }, { url: htmlUrl, expiresAt }));
+  } catch (err) {
+    const error = (err as Error).name ?? 'Error';
+    deps.logger.warn('publishing the notification failed; it stays pending', { importId, error });
+    await deps.ledger.releaseNotification(workspace, importId, error);
+    throw new NotificationPendingError(importId, `the publish failed (${error})`);
+  }
 }
 
 /**
@@ -298,8 +327,8 @@ export async function aggregateImport(
     'text/html; charset=utf-8',
   );
 
-  const notified = await notifyOnce(deps, summary, keys, now);
+  await publishUnderLease(deps, summary, keys, now);
   await deps.ledger.complete(workspace, importId, summary.outcome);
   deps.logger.info('import completed', { importId, outcome: summary.outcome, rows: summary.rows });
-  return { summary, notified };
+  return { summary, notified: true };
 }

@@ -1,6 +1,8 @@
 /**
  * The one notification of an import: subject, JSON body (summary + where the report is), and the
- * attributes subscribers filter on (`workspace`, `channel`, `outcome`, `mode`: `apply` or `dry_run`).
+ * attributes subscribers filter on (`workspace`, `channel`, `outcome`, `mode`: `apply` or `dry_run`) or drop
+ * duplicates by (`importId`: a standard SNS topic delivers at least once, and a run that dies after
+ * publishing publishes again).
  */
 import type { Notification } from './notifier.js';
 import type { ImportSummary } from './summary.js';
@@ -58,6 +60,7 @@ export function importNotification(
     subject: `Contact import ${summary.dryRun ? 'dry run ' : ''}${summary.outcome.replace(/_/g, ' ')}: ${summary.importId}`,
     message,
     attributes: {
+      importId: summary.importId,
       workspace: summary.workspace,
       // SNS attribute values cannot be empty; a rejected key may name no valid channel.
       channel: summary.channel ?? 'none',

@@ -30,8 +30,9 @@ import {
   manifestKey,
   type PartRow,
   partKey,
+  pinMarkerKey,
 } from '../messages.js';
-import type { ObjectStore } from '../part-store.js';
+import type { ObjectStore, ObjectVersions } from '../part-store.js';
 import type { ImportJob, ImportLedger, SourceObject, WorkspaceStore } from '../ports.js';
 import { uploaderOf } from '../uploader.js';
 import { batchEnvelope, partRows, RowBuffer } from './buffers.js';
@@ -93,6 +94,8 @@ export interface SplitDeps {
   readonly tuning?: Partial<SplitTuning>;
   /** The role id of the SFTP partners' access role, to name SFTP uploads (absent without partners). */
   readonly sftpRoleId?: string;
+  /** Pins the version of an event without versionId by its ETag (the emulator's events); absent: latest. */
+  readonly versions?: ObjectVersions;
 }
 
 /** A new object in the upload bucket (an S3 event record, its key decoded). */
@@ -100,8 +103,12 @@ export interface ObjectCreated {
   readonly kind: 'object';
   readonly bucket: string;
   readonly key: string;
-  /** Absent in moto's events (and for unversioned buckets): read with HeadObject. */
+  /** Absent in moto's events (and for unversioned buckets): pinned by `eTag`, else read with HeadObject. */
   readonly versionId?: string;
+  /** The event's `s3.object.eTag`: which version a versionId-less event was about. */
+  readonly eTag?: string;
+  /** The event's `eventTime`: with the ETag, names the event (the emulator's carry microseconds). */
+  readonly eventTime?: string;
   /** The event's `userIdentity.principalId`: who wrote the object (see `uploader.ts`). */
   readonly principalId?: string;
 }
@@ -150,8 +157,33 @@ export async function splitFile(request: SplitRequest, deps: SplitDeps): Promise
   return request.kind === 'object' ? startSplit(request, deps) : continueSplit(request, deps);
 }
 
-async function startSplit(request: ObjectCreated, deps: SplitDeps): Promise<SplitResult> {
+/**
+ * The version an event without versionId (moto's) was about: of the key's versions with the event's ETag,
+ * the oldest that no other event has pinned yet — so two quick uploads to one key stay two imports (even
+ * of identical bytes) instead of both reading the latest. An event pins a version with a marker object
+ * (`pinned-by`, created only if absent) naming the event by its ETag and time, which a redelivery of the
+ * same event finds again. Undefined (the latest) when the event gives nothing to pin by.
+ */
+async function pinnedVersion(request: ObjectCreated, deps: SplitDeps): Promise<string | undefined> {
+  if (request.versionId || !request.eTag || !deps.versions) return request.versionId;
+  const candidates = await deps.versions.versionsWithETag(request.key, request.eTag);
+  if (!request.eventTime) return candidates[0];
+  const workspace = request.key.split('/')[1] ?? '';
+  const event = `${request.eTag}@${request.eventTime}`;
+  for (const versionId of [...candidates].reverse()) {
+    const importId = importIdFor(workspace, { bucket: request.bucket, key: request.key, versionId });
+    const marker = pinMarkerKey(workspace, importId);
+    if ((await deps.store.putIfAbsent(marker, event)) || (await deps.store.getText(marker)) === event) {
+      return versionId;
+    }
+  }
+  return candidates[0];
+}
+
+async function startSplit(event: ObjectCreated, deps: SplitDeps): Promise<SplitResult> {
   const limits = deps.limits ?? DEFAULT_LIMITS;
+  const pinned = await pinnedVersion(event, deps);
+  const request: ObjectCreated = pinned ? { ...event, versionId: pinned } : event;
   const parsed = parseObjectKey(request.key);
   const head = await deps.store.head(request.key, request.versionId);
   const segment = request.key.split('/')[1] ?? '';

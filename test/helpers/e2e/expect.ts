@@ -33,6 +33,7 @@ export function expectOneNotification(
   expect(received.map((n) => n.body.summary.importId)).toEqual([summary.importId]);
   const [notification] = received;
   expect(notification?.attributes).toEqual({
+    importId: summary.importId,
     workspace: summary.workspace,
     channel: summary.channel ?? 'none',
     outcome,

@@ -194,15 +194,22 @@ export class MemoryImportLedger implements ImportLedger {
     return true;
   }
 
-  async claimNotification(workspace: string, importId: string) {
+  async claimNotification(workspace: string, importId: string, _leaseSeconds: number) {
     const id = this.id(workspace, importId);
     if (this.notifications.has(id)) return false;
     this.notifications.add(id);
     return true;
   }
 
+  async releaseNotification(workspace: string, importId: string, error: string) {
+    this.notifications.delete(this.id(workspace, importId));
+    const failures = (this.jobs.get(this.id(workspace, importId))?.notifyFailures ?? 0) + 1;
+    this.update(workspace, importId, { notifyFailures: failures, notifyError: error });
+  }
+
   async complete(workspace: string, importId: string, outcome: ImportOutcome) {
-    this.update(workspace, importId, { status: 'completed', outcome, completedAt: new Date().toISOString() });
+    const now = new Date().toISOString();
+    this.update(workspace, importId, { status: 'completed', outcome, completedAt: now, notifiedAt: now });
   }
 
   async cancel(workspace: string, importId: string) {

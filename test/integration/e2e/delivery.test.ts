@@ -1,9 +1,31 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import type { SqsFunction } from '../../../infra/local/runner.js';
+import type { FunctionName } from '../../../shared/resources.js';
 import { expectOneNotification, expectRowsAddUp } from '../../helpers/e2e/expect.js';
 import { type Upload, usePipeline } from '../../helpers/e2e/pipeline.js';
 
-const pipeline = usePipeline();
+/** Holds the splitter's invocations while closed, so a test can upload twice before the first event is read. */
+const splitterGate = {
+  opened: Promise.resolve(),
+  open: () => {},
+  close() {
+    this.opened = new Promise<void>((resolve) => {
+      this.open = resolve;
+    });
+  },
+};
+
+function gateSplitter(name: FunctionName, handler: SqsFunction): SqsFunction {
+  if (name !== 'splitter') return handler;
+  return async (event, context) => {
+    await splitterGate.opened;
+    return handler(event, context);
+  };
+}
+
+const pipeline = usePipeline({ wrap: gateSplitter });
 
 /** The ObjectCreated notification S3 sends for an upload (what a second, duplicate delivery carries). */
 async function deliverAgain(upload: Upload): Promise<void> {
@@ -28,6 +50,49 @@ const FILE =
   'line_uid,name,tags\nU4af4980629a0b0c5e2f0e4c1d2b3a4f5,Ann,vip\nUb1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6,Bo,\n';
 
 describe('End to end: delivery', () => {
+  it('makes two uploads to one key 100 ms apart two imports, each of its own rows (the emulator names no version)', async () => {
+    // Act: the emulator's S3 events carry no versionId; the second upload lands before the first is split
+    splitterGate.close();
+    const first = await pipeline.upload(
+      'incoming/quick/line/line_uid/a.csv',
+      'line_uid,name\nU4af4980629a0b0c5e2f0e4c1d2b3a4f5,Ann\n',
+    );
+    await sleep(100);
+    const second = await pipeline.upload(
+      'incoming/quick/line/line_uid/a.csv',
+      'line_uid,name\nUb1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6,Bo\nUc2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7,Cy\n',
+    );
+    splitterGate.open();
+    const results = [await pipeline.result(first), await pipeline.result(second)];
+
+    // Assess: two imports, each read the version it was told about
+    expect(first.importId).not.toBe(second.importId);
+    expect(results.map((r) => [r.summary.source.versionId, r.summary.rows.created])).toEqual([
+      [first.versionId, 1],
+      [second.versionId, 2],
+    ]);
+    const notified = (await pipeline.notifications()).map((n) => n.body.summary.importId).sort();
+    expect(notified).toEqual([first.importId, second.importId].sort());
+    const contacts = await pipeline.liveContacts('quick');
+    expect(contacts.map((c) => c.name).sort()).toEqual(['Ann', 'Bo', 'Cy']);
+  });
+
+  it('makes two uploads of the same bytes to one key two imports too (each event pins its own version)', async () => {
+    // Act
+    splitterGate.close();
+    const first = await pipeline.upload('incoming/same/line/line_uid/a.csv', FILE);
+    await sleep(100);
+    const second = await pipeline.upload('incoming/same/line/line_uid/a.csv', FILE);
+    splitterGate.open();
+    const results = [await pipeline.result(first), await pipeline.result(second)];
+
+    // Assess: two imports of the two versions; together they created the two contacts once
+    expect(results.map((r) => r.summary.source.versionId)).toEqual([first.versionId, second.versionId]);
+    expect(results.map((r) => r.summary.rows.created + r.summary.rows.unchanged)).toEqual([2, 2]);
+    expect(results.reduce((sum, r) => sum + r.summary.rows.created, 0)).toBe(2);
+    expect(await pipeline.notifications()).toHaveLength(2);
+  });
+
   it('imports an object version once when S3 delivers its event twice', async () => {
     // Act: one duplicate while the import runs, one after it completed
     const upload = await pipeline.upload('incoming/twice/line/line_uid/a file.csv', FILE);

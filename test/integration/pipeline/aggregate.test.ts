@@ -9,6 +9,7 @@ import type { RowCounts } from '../../../shared/domain/model.js';
 import {
   type AggregateDeps,
   aggregateImport,
+  NotificationPendingError,
   reportKeys,
 } from '../../../shared/pipeline/aggregate/aggregate.js';
 import { formatPart } from '../../../shared/pipeline/aggregate/part-file.js';
@@ -149,7 +150,13 @@ describe('Function: aggregateImport', () => {
     const notifications = await subscriber.drain();
     expect(notifications).toHaveLength(1);
     const [n] = notifications;
-    expect(n?.attributes).toEqual({ workspace: WS, channel: 'line', outcome: 'succeeded', mode: 'apply' });
+    expect(n?.attributes).toEqual({
+      importId,
+      workspace: WS,
+      channel: 'line',
+      outcome: 'succeeded',
+      mode: 'apply',
+    });
     expect(n?.subject).toBe(`Contact import succeeded: ${importId}`);
     expect(n?.body.summary.rows.created).toBe(2);
     expect(n?.body.failuresReport.s3Uri).toBe(
@@ -162,22 +169,22 @@ describe('Function: aggregateImport', () => {
     );
   });
 
-  it('never publishes twice when a retry comes after the notification was claimed', async () => {
-    // Prepare: the first attempt claimed and published, then died before completing the job
+  it('does not publish while another run holds the notification, and leaves the job pending', async () => {
+    // Prepare: another run leased the notification and is publishing it
     await subscriber.drain();
     const importId = await job();
     await batch(importId, 1, [2], { created: 1 }, []);
     await ledger.finishSplitting(WS, importId, 1, 1);
     await ledger.claimAggregation(WS, importId);
-    await ledger.claimNotification(WS, importId);
+    await ledger.claimNotification(WS, importId, 60);
 
     // Act
-    const { notified } = await aggregateImport({ kind: 'aggregate', workspace: WS, importId }, deps);
+    const run = aggregateImport({ kind: 'aggregate', workspace: WS, importId }, deps);
 
-    // Assess
-    expect(notified).toBe(false);
+    // Assess: this run retries later; nothing published twice, the job not completed without a publish
+    await expect(run).rejects.toBeInstanceOf(NotificationPendingError);
     expect(await subscriber.drain()).toEqual([]);
-    expect((await ledger.getJob(WS, importId))?.outcome).toBe('succeeded');
+    expect((await ledger.getJob(WS, importId))?.status).toBe('aggregating');
   });
 
   it('reports a rejected file with its reason, empty reports and outcome rejected', async () => {

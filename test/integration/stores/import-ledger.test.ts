@@ -259,19 +259,50 @@ describe('Class: DynamoImportLedger', () => {
   });
 
   describe('Method: claimNotification', () => {
-    it('is won exactly once', async () => {
+    it('leases the notification to one of several concurrent runs, and records it pending', async () => {
       // Prepare
       const job = aJob();
       await ledger().createJob(job);
 
       // Act
       const claims = await Promise.all(
-        [1, 2, 3].map(() => ledger().claimNotification(job.workspace, job.importId)),
+        [1, 2, 3].map(() => ledger().claimNotification(job.workspace, job.importId, 60)),
       );
 
-      // Assess
+      // Assess: one lease; nothing says it was published
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect((await ledger().getJob(job.workspace, job.importId))?.notifiedAt).toBeDefined();
+      const claimed = await ledger().getJob(job.workspace, job.importId);
+      expect(claimed?.notifyPendingSince).toBeDefined();
+      expect(claimed?.notifiedAt).toBeUndefined();
+    });
+
+    it('can be claimed again once the lease was released or has expired, never after completion', async () => {
+      // Prepare
+      const clock = manualClock();
+      const job = aJob();
+      await ledger(clock.now).createJob(job);
+      const claim = () => ledger(clock.now).claimNotification(job.workspace, job.importId, 60);
+
+      // Act + Assess: released after a failed publish → claimable at once, failure counted
+      expect(await claim()).toBe(true);
+      await ledger(clock.now).releaseNotification(job.workspace, job.importId, 'InternalErrorException');
+      expect(await ledger().getJob(job.workspace, job.importId)).toMatchObject({
+        notifyFailures: 1,
+        notifyError: 'InternalErrorException',
+      });
+      expect(await claim()).toBe(true);
+      // held (its run may still be publishing) → not claimable until the lease expires
+      clock.advance(59_000);
+      expect(await claim()).toBe(false);
+      clock.advance(2_000);
+      expect(await claim()).toBe(true);
+      // completed → published: never again
+      await ledger(clock.now).complete(job.workspace, job.importId, 'succeeded');
+      clock.advance(120_000);
+      expect(await claim()).toBe(false);
+      const done = await ledger().getJob(job.workspace, job.importId);
+      expect(done?.notifiedAt).toBeDefined();
+      expect(done?.notifyLeaseUntil).toBeUndefined();
     });
   });
 
@@ -313,7 +344,8 @@ describe('Class: DynamoImportLedger', () => {
         () => ledger(clock.now).finishSplitting(job.workspace, job.importId, 1, 3),
         () => ledger(clock.now).recordBatch(job.workspace, job.importId, 1, counts({ created: 3 })),
         () => ledger(clock.now).claimAggregation(job.workspace, job.importId),
-        () => ledger(clock.now).claimNotification(job.workspace, job.importId),
+        () => ledger(clock.now).claimNotification(job.workspace, job.importId, 60),
+        () => ledger(clock.now).releaseNotification(job.workspace, job.importId, 'Error'),
         () => ledger(clock.now).complete(job.workspace, job.importId, 'succeeded'),
       ];
       const expected: string[] = [];

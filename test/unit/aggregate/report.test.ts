@@ -213,13 +213,14 @@ function summary(overrides: Partial<ImportSummary> = {}): ImportSummary {
 }
 
 describe('Function: importNotification', () => {
-  it('carries the summary, both report locations, and the filter attributes', () => {
+  it('carries the summary, both report locations, the filter attributes and the import id to drop duplicates by', () => {
     // Act
     const n = importNotification(summary(), { url: 'https://signed', expiresAt: '2030-01-02T00:00:00.000Z' });
 
     // Assess
     expect(n.subject).toBe('Contact import completed with errors: acme.0123456789abcdef01234567');
     expect(n.attributes).toEqual({
+      importId: 'acme.0123456789abcdef01234567',
       workspace: 'acme',
       channel: 'edm',
       outcome: 'completed_with_errors',
