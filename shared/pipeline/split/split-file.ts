@@ -182,9 +182,11 @@ async function pinnedVersion(request: ObjectCreated, deps: SplitDeps): Promise<s
 
 async function startSplit(event: ObjectCreated, deps: SplitDeps): Promise<SplitResult> {
   const limits = deps.limits ?? DEFAULT_LIMITS;
-  const pinned = await pinnedVersion(event, deps);
+  const parsed = parseObjectKey(event.key);
+  const owner = await registeredWorkspace(event.key, isIssue(parsed) ? parsed : undefined, deps.workspaces);
+  // Only an upload of a registered workspace leaves a pin marker: an unknown one creates nothing (RULES §1).
+  const pinned = isIssue(owner) ? event.versionId : await pinnedVersion(event, deps);
   const request: ObjectCreated = pinned ? { ...event, versionId: pinned } : event;
-  const parsed = parseObjectKey(request.key);
   const head = await deps.store.head(request.key, request.versionId);
   const segment = request.key.split('/')[1] ?? '';
   if (!head) {
@@ -198,7 +200,6 @@ async function startSplit(event: ObjectCreated, deps: SplitDeps): Promise<SplitR
     versionId: request.versionId ?? head.versionId ?? 'null',
     size: head.size,
   };
-  const owner = await registeredWorkspace(request.key, isIssue(parsed) ? parsed : undefined, deps.workspaces);
   if (isIssue(owner)) {
     await deps.operators.publish(operatorAlert(source, owner));
     deps.logger.warn('upload rejected without a workspace to tell; operators alerted', { code: owner.code });
