@@ -50,7 +50,8 @@ describe('Function: splitter handler', () => {
   });
 
   it('reports only the records that failed: an unreadable body and an object it may not read', async () => {
-    // Prepare
+    // Prepare: the workspace registry is read first (acme is not registered: the gone object still only logs)
+    dynamo.on(GetCommand).resolves({});
     s3.on(HeadObjectCommand, { Key: 'incoming/acme/line/phone/gone file (1).csv' }).rejects(
       new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }),
     );
