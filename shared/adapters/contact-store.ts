@@ -12,7 +12,9 @@
  * is written (the profile is the commit point), identities it loses are removed after. A crash leaves at
  * worst an index entry naming a contact that does not hold the identity: readers check holders against
  * the profiles, a replay of the same row re-uses its own claims, and a claim whose owner does not hold
- * the identity is taken over once it is older than `staleClaimAfterMs`.
+ * the identity is taken over once it is older than `staleClaimAfterMs`. Two writers of one contact make the
+ * same entries and claims: a refused write gives back only those the stored profile does not hold (checked
+ * with its version, in one transaction), and a writer that found them made makes them again after its profile.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { identitiesOf, identityKey } from '../domain/identities.js';
@@ -57,6 +59,8 @@ const PROFILE = 'PROFILE';
 const IDENTITY = 'ID';
 /** Claim attempts when the owner keeps changing under us. */
 const CLAIM_ATTEMPTS = 3;
+/** Attempts to give back a refused write's claims and entries while the contact's profile keeps changing. */
+const GIVE_BACK_ATTEMPTS = 5;
 
 function profileKey(workspace: string, contactId: string): Key {
   return { pk: `${workspace}#C#${contactId}`, sk: PROFILE };
@@ -312,11 +316,7 @@ export class DynamoContactStore implements ContactStore {
       const outcome = outcomes[i];
       return outcome?.status === 'fulfilled' && outcome.value;
     });
-    const takeBack = () =>
-      Promise.all([
-        ...fresh.map((c) => this.release(workspace, c.identity, [c.owner.contactId])),
-        this.removeHolders(workspace, added),
-      ]);
+    const takeBack = () => this.giveBack(workspace, write.contact.contactId, fresh, added);
     const failure = outcomes.find((o) => o.status === 'rejected');
     if (failure) {
       await takeBack();
@@ -330,6 +330,16 @@ export class DynamoContactStore implements ContactStore {
       if (err instanceof ConcurrentModificationError) await takeBack();
       throw err;
     }
+    // Entries and claims this call found made were made by another writer of the same contact, which may
+    // give them back (its write refused) after reading a profile without them: made again while this
+    // profile is current.
+    const found = plan.holderAdds.filter((c) => !added.includes(c));
+    await this.reassert(
+      workspace,
+      put.Item,
+      plan.claims.filter((c) => !fresh.includes(c)),
+      found,
+    );
     await Promise.all([
       ...plan.releases.map((r) => this.release(workspace, r.identity, r.from)),
       ...plan.holderRemovals.map((change) => this.deleteHolder(workspace, change)),
@@ -377,7 +387,7 @@ export class DynamoContactStore implements ContactStore {
           if (!claim) throw new ConcurrentModificationError(workspace, contactId);
           await this.settleConflict(workspace, claim, attempt);
         } catch (refused) {
-          await this.removeHolders(workspace, added);
+          await this.giveBackEntries(workspace, added);
           throw refused;
         }
       }
@@ -497,6 +507,103 @@ export class DynamoContactStore implements ContactStore {
     return identitiesOf(fromItem(item)).some((i) => identityKey(i) === identityKey(identity));
   }
 
+  /**
+   * Gives back the claims and entries a refused write made, except those the contact's stored profile holds:
+   * a concurrent writer of the same contact that found them made may have written a profile relying on them
+   * (given back, that contact would no longer be found by them, and its channel key could go to another).
+   * Conditional on the profile as read, so a profile written meanwhile is read again.
+   */
+  private async giveBack(
+    workspace: string,
+    contactId: string,
+    claims: readonly Claim[],
+    entries: readonly HolderChange[],
+  ): Promise<void> {
+    let releases = [...claims];
+    for (let attempt = 1; releases.length + entries.length > 0; attempt++) {
+      const key = profileKey(workspace, contactId);
+      const stored = await this.table.get(key);
+      const held = new Set(
+        stored && !stored.mergedInto ? identitiesOf(fromItem(stored)).map(identityKey) : [],
+      );
+      const giving = releases.filter((c) => !held.has(identityKey(c.identity)));
+      const removing = entries.filter((c) => !held.has(identityKey(c.identity)));
+      if (giving.length + removing.length === 0) return;
+      const x = new Expression();
+      const condition = stored
+        ? `${x.name('version')} = ${x.value(stored.version)}`
+        : `attribute_not_exists(${x.name('pk')})`;
+      const actions: TransactAction[] = [
+        { ConditionCheck: { Key: key, ...x.build(condition), ConditionExpression: condition } },
+        ...giving.map((c) => ({ Update: this.releaseUpdate(workspace, c.identity, [c.owner.contactId]) })),
+        ...removing.map((c) => ({ Update: this.deleteHolderUpdate(workspace, c) })),
+      ];
+      try {
+        await this.table.transact(actions, `Give-back of ${contactId}`);
+        return;
+      } catch (err) {
+        const codes = cancellationCodes(err);
+        if (!codes.includes('ConditionalCheckFailed') || attempt >= GIVE_BACK_ATTEMPTS) throw err;
+        // A claim someone else holds by now is not ours to give back; a moved profile is read again.
+        const lost = new Set(giving.filter((_c, i) => codes[i + 1] === 'ConditionalCheckFailed'));
+        releases = releases.filter((c) => !lost.has(c));
+      }
+    }
+  }
+
+  /** Gives back the entries a refused write added, each contact's against its own profile (see giveBack). */
+  private async giveBackEntries(workspace: string, entries: readonly HolderChange[]): Promise<void> {
+    const owners = [...new Set(entries.map((c) => parseHolder(c.entry).contactId))];
+    await Promise.all(
+      owners.map((id) =>
+        this.giveBack(
+          workspace,
+          id,
+          [],
+          entries.filter((c) => parseHolder(c.entry).contactId === id),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Makes the entries and claims of a written profile again while it is the stored one (its version), for
+   * those another writer of the same contact made first and may have given back. A claim someone else took
+   * meanwhile, or a profile written over since, is left as it is.
+   */
+  private async reassert(
+    workspace: string,
+    written: Item,
+    claims: readonly Claim[],
+    entries: readonly HolderChange[],
+  ): Promise<void> {
+    if (claims.length + entries.length === 0) return;
+    const contactId = String(written.contactId);
+    const x = new Expression();
+    const current = `${x.name('version')} = ${x.value(written.version)}`;
+    const actions: TransactAction[] = [
+      {
+        ConditionCheck: {
+          Key: profileKey(workspace, contactId),
+          ...x.build(current),
+          ConditionExpression: current,
+        },
+      },
+      ...claims.map((c) => ({ Update: this.claimUpdate(workspace, c) })),
+      ...entries.map((c) => ({
+        Update: {
+          Key: identityItemKey(workspace, c.identity),
+          ...new Expression().add('holders', new Set([c.entry])).buildUpdate(),
+        },
+      })),
+    ];
+    try {
+      await this.table.transact(actions, `Entries of ${contactId}`);
+    } catch (err) {
+      if (!cancellationCodes(err).includes('ConditionalCheckFailed')) throw err;
+    }
+  }
+
   /** Gives a channel primary key up, unless someone else holds it by now. */
   private async release(workspace: string, identity: Identity, from: readonly string[]): Promise<void> {
     try {
@@ -529,7 +636,7 @@ export class DynamoContactStore implements ContactStore {
     const added = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value : []));
     const failure = outcomes.find((o) => o.status === 'rejected');
     if (!failure) return added;
-    await this.removeHolders(workspace, added);
+    await this.giveBackEntries(workspace, added);
     if (!isConditionFailed(failure.reason)) throw failure.reason;
     throw new ConcurrentModificationError(workspace, contactId);
   }
@@ -562,14 +669,14 @@ export class DynamoContactStore implements ContactStore {
     return group.filter((c) => !had.has(c.entry));
   }
 
-  private async removeHolders(workspace: string, changes: readonly HolderChange[]): Promise<void> {
-    await Promise.all(changes.map((change) => this.deleteHolder(workspace, change)));
-  }
-
   /** Deletes one holder entry. */
   private async deleteHolder(workspace: string, change: HolderChange): Promise<void> {
+    await this.table.update(this.deleteHolderUpdate(workspace, change));
+  }
+
+  private deleteHolderUpdate(workspace: string, change: HolderChange) {
     const x = new Expression();
     x.delete('holders', new Set([change.entry]));
-    await this.table.update({ Key: identityItemKey(workspace, change.identity), ...x.buildUpdate() });
+    return { Key: identityItemKey(workspace, change.identity), ...x.buildUpdate() };
   }
 }

@@ -129,3 +129,44 @@ export function transactionConflict(actions: number): Error {
 export function crash(): Error {
   return new Error('Injected: the writer crashed here');
 }
+
+/** A call held back until the test lets it go. */
+export interface HeldCall {
+  /** Resolves when the client sends the held command (it has not reached the emulator yet). */
+  readonly reached: Promise<void>;
+  /** Lets the held call go on to the emulator. */
+  readonly release: () => void;
+}
+
+/**
+ * Holds the client's next call of one command until `release()`, to put another writer's calls in between.
+ *
+ * @example
+ * const put = holdNext(client, 'PutItemCommand');
+ * const slow = store.write(ws, [write]);
+ * await put.reached; // ...another writer goes first...
+ * put.release();
+ */
+export function holdNext(client: DynamoDBClient, command: string): HeldCall {
+  let reach = (): void => undefined;
+  let release = (): void => undefined;
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let held = false;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!held && String(context.commandName) === command) {
+        held = true;
+        reach();
+        await released;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: `hold-${command}-${Math.random()}` },
+  );
+  return { reached, release };
+}

@@ -14,6 +14,7 @@ import {
   countCalls,
   crash,
   emulatorDynamoClient,
+  holdNext,
   injectFaults,
   recordPartitionKeys,
   throttled,
@@ -66,6 +67,27 @@ async function listAll(workspace: string, pageSize = 100): Promise<Contact[][]> 
   const pages: Contact[][] = [];
   for await (const page of store({ pageSize }).list(workspace)) pages.push(page);
   return pages;
+}
+
+/**
+ * Creates `contact`, then two writers read it and give it the same `changes`: the slow one claims and adds
+ * first and is held before its profile write, the fast one finds the index made and writes the profile
+ * (`name: 'Fast'`), then the slow one's profile write is refused. Returns the slow one's error.
+ */
+async function slowWriterOvertaken(
+  ws: string,
+  contact: Contact,
+  changes: Partial<Contact>,
+): Promise<unknown> {
+  await store().write(ws, [creation(contact)]);
+  const seen = (await read(ws, contact.contactId)) as Contact;
+  const { client, store: slow } = storeWithOwnClient();
+  const put = holdNext(client, 'PutItemCommand');
+  const refused = slow.write(ws, [change(seen, { ...changes, name: 'Slow' })]).catch((err: unknown) => err);
+  await put.reached;
+  await store().write(ws, [change(seen, { ...changes, name: 'Fast' })]);
+  put.release();
+  return refused;
 }
 
 describe('Class: DynamoContactStore', () => {
@@ -379,6 +401,36 @@ describe('Class: DynamoContactStore', () => {
       const other = aContact(ws, { line: { uid: 'U-late' } });
       await store().write(ws, [creation(other)]);
       expect(await holdersOf(ws, { type: 'line_uid', value: 'U-late' })).toEqual([other.contactId]);
+    });
+
+    it('keeps the email entry a concurrent writer of the same contact relies on when its own write is refused (RULES §6)', async () => {
+      // Prepare: two writers read Ann at version 1 and both give her c@example.com.
+      const ws = newWorkspace();
+      const ann = aContact(ws, { email: 'a@example.com' });
+
+      // Act
+      const refused = await slowWriterOvertaken(ws, ann, { email: 'c@example.com' });
+
+      // Assess: Ann holds the email, so the index still finds her by it.
+      expect(refused).toBeInstanceOf(ConcurrentModificationError);
+      expect(await read(ws, ann.contactId)).toMatchObject({ email: 'c@example.com', name: 'Fast' });
+      expect(await holdersOf(ws, { type: 'email', value: 'c@example.com' })).toEqual([ann.contactId]);
+    });
+
+    it('keeps the channel key a concurrent writer of the same contact relies on when its own write is refused (RULES §6)', async () => {
+      // Prepare: two writers read Ann at version 1 and both give her the EDM channel of her email.
+      const ws = newWorkspace();
+      const ann = aContact(ws, { email: 'b@example.com' });
+      const edm = { email: 'b@example.com', status: 'subscribed' } as const;
+
+      // Act
+      const refused = await slowWriterOvertaken(ws, ann, { edm });
+
+      // Assess: the key stays Ann's, and another contact cannot take it.
+      expect(refused).toBeInstanceOf(ConcurrentModificationError);
+      expect(await holdersOf(ws, { type: 'edm_email', value: 'b@example.com' })).toEqual([ann.contactId]);
+      const other = aContact(ws, { edm, email: 'b@example.com' });
+      await expect(store().write(ws, [creation(other)])).rejects.toBeInstanceOf(IdentityTakenError);
     });
 
     it('keeps the identity index in step when identities change', async () => {
