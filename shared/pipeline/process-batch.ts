@@ -256,7 +256,9 @@ async function carryOut(
     return planBatch(rows, deps.contacts, ctx);
   })) as BatchPlan;
   const contacts: Contact[] = [];
+  const rounds: BatchPlan[] = [];
   for (let round = 0; ; round++) {
+    rounds.push(plan);
     const results = new Map(plan.results);
     const over = following ? await ahead(ctx.log, round) : undefined;
     let next: BatchPlan | Done;
@@ -276,9 +278,40 @@ async function carryOut(
     }
     if ('done' in next) {
       for (const [row, result] of next.failed) results.set(row, result);
+      await creditLanded(rounds, results, deps, ctx);
       return { results, written: contacts };
     }
     plan = next;
+  }
+}
+
+/**
+ * Gives a row the outcome of the round whose write of it landed. Two deliveries of a batch at once can part
+ * for a moment: one finds a unit's read stale and logs the plan of its rows' next round, while the other,
+ * whose check came first, writes the unit. The later round then finds the row already applied (`unchanged`)
+ * or loses every race to its own earlier write (PROCESSING_FAILED), though the row was applied — as the
+ * earlier round decided it. Only rows that ended so, and had a write in an earlier round, cost a read.
+ */
+async function creditLanded(
+  rounds: readonly BatchPlan[],
+  results: Map<number, RowResult>,
+  deps: ProcessBatchDeps,
+  ctx: { readonly workspace: string; readonly stamp: string },
+): Promise<void> {
+  const doubtful = (row: number) => {
+    const result = results.get(row);
+    return result?.outcome === 'unchanged' || result?.error?.code === 'PROCESSING_FAILED';
+  };
+  for (let round = rounds.length - 2; round >= 0; round--) {
+    const plan = rounds[round] as BatchPlan;
+    for (const unit of plan.chains.flat()) {
+      if (unit.writes.length === 0 || !unit.rows.some(doubtful)) continue;
+      if (!(await laterLanded(deps.contacts, ctx.workspace, [unit], `${ctx.stamp}#${round}`))) continue;
+      for (const row of unit.rows.filter(doubtful)) {
+        const earlier = plan.results.get(row);
+        if (earlier) results.set(row, earlier);
+      }
+    }
   }
 }
 

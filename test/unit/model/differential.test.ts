@@ -49,6 +49,25 @@ describe('Differential: the pipeline against the oracle (RULES §9), in-memory p
     TIMEOUT_MS,
   );
 
+  it(
+    'counts a row as its landed write when the two deliveries of its batch part ways for a round (RULES §7)',
+    async () => {
+      // A found counterexample, replayed: one delivery found a unit's read stale and logged the next round
+      // while the other wrote the unit; the next round found the row applied and counted it unchanged.
+      await fc.assert(
+        fc.asyncProperty(twoImports(6), fc.scheduler(), async (scenario, scheduler) => {
+          await runScenario(scenario, ports(), scheduler);
+        }),
+        {
+          numRuns: 1,
+          seed: -1951218792,
+          path: '83:2:1:3:3:5:7:9:9:9:9:9:9:10:12:12:20:18:13:14:15:19:17:17:17:17:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:18:19',
+        },
+      );
+    },
+    TIMEOUT_MS,
+  );
+
   it('counts every row once when each batch is delivered twice at the same moment (RULES §7)', async () => {
     // Prepare: one row per batch, every batch delivered twice at once (every choice says yes).
     const row = (n: number, name: string) => [lineUid(n), '', '', name, '', '', 'VIP'];
