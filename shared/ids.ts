@@ -58,20 +58,31 @@ export function contactIdFor(importId: string, rowNumber: number): string {
 }
 
 /**
- * The FIFO message group of a key value: rows sharing a key value stay in file order. It runs for every
- * row of every file, so it is a cheap non-cryptographic hash (FNV-1a over UTF-16 code units, with
- * MurmurHash3's finaliser so that the low bits depend on every character) rather than SHA-1.
+ * A cheap non-cryptographic 32-bit hash: FNV-1a over UTF-16 code units from `start`, with MurmurHash3's
+ * finaliser so that every bit depends on every character. Shared by message groups and the component
+ * index's fingerprints; both run for every row of every file.
  *
  * @example
- * partitionOf('+886912345678', 16); // the same number in 0..15 for every row with this phone
+ * hash32('+886912345678'); // the same unsigned 32-bit number every time
  */
-export function partitionOf(keyValue: string, partitions: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < keyValue.length; i++) h = Math.imul(h ^ keyValue.charCodeAt(i), 0x01000193);
+export function hash32(value: string, start = 0x811c9dc5): number {
+  let h = start;
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return (h >>> 0) % partitions;
+  return h >>> 0;
+}
+
+/**
+ * The FIFO message group of a key value: rows sharing a key value stay in file order. It runs for every
+ * row of every file, so it is `hash32` rather than SHA-1.
+ *
+ * @example
+ * partitionOf('+886912345678', 16); // the same number in 0..15 for every row with this phone
+ */
+export function partitionOf(keyValue: string, partitions: number): number {
+  return hash32(keyValue) % partitions;
 }

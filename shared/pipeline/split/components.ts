@@ -29,6 +29,7 @@
  */
 import type { HeaderMapping } from '../../domain/header.js';
 import type { PhoneNormaliser } from '../../domain/normalise/phone.js';
+import { hash32 } from '../../ids.js';
 
 /** A row with no identifier cell (a blank or malformed record): it belongs to no component. */
 export const NO_COMPONENT = 0xffff;
@@ -103,14 +104,7 @@ function canonicalPhone(value: string, strict: boolean, phones: PhoneNormaliser)
  * which only links their rows. Exported for the tests.
  */
 export function fingerprint(tag: string, value: string): number {
-  let h = Math.imul(0x811c9dc5 ^ tag.charCodeAt(0), 0x01000193);
-  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return hash32(value, Math.imul(0x811c9dc5 ^ tag.charCodeAt(0), 0x01000193));
 }
 
 /** A fingerprint's top 8 bits pick its bucket; the other 24 are kept in the entry, beside the row. */
