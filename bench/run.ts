@@ -23,13 +23,14 @@ import {
   renderTable,
   type Section,
 } from './lib/report.js';
+import { awsModelSection } from './metrics/aws.js';
 import { cliStartupSection, measureCliStartup } from './metrics/cli-startup.js';
-import { componentsSection, measureComponents } from './metrics/components.js';
-import { endToEndSection, measureEndToEnd } from './metrics/e2e.js';
+import { type ComponentsResult, componentsSection, measureComponents } from './metrics/components.js';
+import { type E2eResult, endToEndSection, measureEndToEnd } from './metrics/e2e.js';
 import { encodingSection, measureEncodings } from './metrics/encodings.js';
-import { importSection, measureImports } from './metrics/import-costs.js';
+import { importSection, measureImports, type PhaseName, type PhaseResult } from './metrics/import-costs.js';
 import { measureQueues, queueSection } from './metrics/queues.js';
-import { measureSplitter, splitterSection } from './metrics/splitter.js';
+import { measureSplitter, type SplitterResult, splitterSection } from './metrics/splitter.js';
 
 /** The metrics each measurement produces. */
 const GROUPS = {
@@ -49,7 +50,8 @@ const GROUPS = {
     'cost_usd_per_million_rows',
     'naive_cost_usd_per_million_rows',
   ],
-  e2e: ['e2e_rows_per_second_local', 'e2e_overhead_ratio'],
+  e2e: ['e2e_rows_per_second_local', 'e2e_conditional_overhead_ratio', 'e2e_overhead_ratio'],
+  aws: ['aws_minutes_per_million_rows_cold', 'aws_minutes_per_million_rows_warm'],
   encodings: ['encoding_wrong_imports', 'encoding_not_right_share_20_rows_up'],
   cli: [
     'cli_startup_seconds_template',
@@ -124,23 +126,36 @@ function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
+/** Groups whose measurements another group's metrics are computed from. */
+const FEEDS: Partial<Record<Group, readonly Group[]>> = {
+  aws: ['splitter', 'components', 'imports', 'e2e'],
+};
+
 async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
-  const needs = (group: Group) => GROUPS[group].some((name) => wanted.has(name));
+  const direct = (group: Group) => GROUPS[group].some((name) => wanted.has(name));
+  const needs = (group: Group) =>
+    direct(group) ||
+    Object.entries(FEEDS).some(([fed, feeds]) => direct(fed as Group) && feeds.includes(group));
   const sections: Section[] = [];
+  let splitter: SplitterResult | undefined;
+  let components: ComponentsResult | undefined;
+  let imports: Record<PhaseName, PhaseResult> | undefined;
+  let e2e: E2eResult | undefined;
   if (needs('splitter')) {
     progress(
       `splitter: ${sizes.splitRows.toLocaleString('en')} and ${sizes.splitBigRows.toLocaleString('en')} rows`,
     );
-    const result = await measureSplitter({
+    splitter = await measureSplitter({
       rows: sizes.splitRows,
       bigRows: sizes.splitBigRows,
       runs: sizes.splitRuns,
     });
-    sections.push(splitterSection(result));
+    sections.push(splitterSection(splitter));
   }
   if (needs('components')) {
     progress(`components: the union-find over ${sizes.componentRows.toLocaleString('en')} rows`);
-    sections.push(componentsSection(measureComponents({ rows: sizes.componentRows })));
+    components = measureComponents({ rows: sizes.componentRows });
+    sections.push(componentsSection(components));
   }
   if (needs('encodings')) {
     const files = sizes.encodingFilesPerSize * CORPUS_SIZES.length;
@@ -162,19 +177,21 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
     let cpuSecondsPerRow: number | undefined;
     if (needs('e2e')) {
       progress(`e2e: ${sizes.e2eRows.toLocaleString('en')} rows through the local pipeline`);
-      const result = await measureEndToEnd(env, generatedImport('line', sizes.e2eRows, 5));
-      cpuSecondsPerRow = result.cpuSeconds / result.rows;
-      sections.push(endToEndSection(result));
+      e2e = await measureEndToEnd(env, generatedImport('line', sizes.e2eRows, 5));
+      cpuSecondsPerRow = e2e.cpuSeconds / e2e.rows;
+      sections.push(endToEndSection(e2e));
     }
     if (needs('imports')) {
       progress(`imports: ${sizes.importRows.toLocaleString('en')} rows, first / update / reimport, metered`);
       const first = generatedImport('line', sizes.importRows, 1);
-      sections.push(
-        importSection(await measureImports(env, { first, update: updateOf(first) }), cpuSecondsPerRow),
-      );
+      imports = await measureImports(env, { first, update: updateOf(first) });
+      sections.push(importSection(imports, cpuSecondsPerRow));
     }
   } finally {
     await env.stop();
+  }
+  if (direct('aws') && splitter && components && imports && e2e) {
+    sections.push(awsModelSection({ splitter, components, imports, e2e }));
   }
   return sections;
 }

@@ -25,7 +25,28 @@ export interface PipelineContext {
   readonly sesConfigurationSet: string | undefined;
   /** `logLevel`: Powertools log level of every function. Default `INFO`. */
   readonly logLevel: PowertoolsLogLevel;
+  /**
+   * `contactsWarmWriteUnits` / `contactsWarmReadUnits`: warm throughput of the contacts table (units per
+   * second it serves at once), for imports faster than a new on-demand table's 4,000 / 12,000. Unset by
+   * default (pre-warming is billed; see the README's "How fast on AWS").
+   */
+  readonly contactsWarmThroughput: WarmThroughput | undefined;
 }
+
+/** Units per second a table serves at once. */
+export interface WarmThroughput {
+  readonly writeUnitsPerSecond: number;
+  readonly readUnitsPerSecond: number;
+}
+
+/**
+ * What a new on-demand table serves without pre-warming (DynamoDB Developer Guide, "DynamoDB on-demand
+ * capacity mode"); warm throughput below it would buy nothing.
+ */
+export const DEFAULT_WARM_THROUGHPUT: WarmThroughput = {
+  writeUnitsPerSecond: 4000,
+  readUnitsPerSecond: 12_000,
+};
 
 /** Every context key the app reads. */
 export const CONTEXT_KEYS = [
@@ -37,6 +58,8 @@ export const CONTEXT_KEYS = [
   'sftpPartners',
   'sesConfigurationSet',
   'logLevel',
+  'contactsWarmWriteUnits',
+  'contactsWarmReadUnits',
 ] as const;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -101,6 +124,28 @@ function logLevel(node: Node): PowertoolsLogLevel {
   return value as PowertoolsLogLevel;
 }
 
+function units(node: Node, key: string, least: number): number | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < least) {
+    throw new InvalidContextError(
+      `context "${key}" must be a whole number of units per second, at least ${least.toLocaleString('en')} (a new on-demand table's default), got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+function warmThroughput(node: Node): WarmThroughput | undefined {
+  const writes = units(node, 'contactsWarmWriteUnits', DEFAULT_WARM_THROUGHPUT.writeUnitsPerSecond);
+  const reads = units(node, 'contactsWarmReadUnits', DEFAULT_WARM_THROUGHPUT.readUnitsPerSecond);
+  if (writes === undefined && reads === undefined) return undefined;
+  return {
+    writeUnitsPerSecond: writes ?? DEFAULT_WARM_THROUGHPUT.writeUnitsPerSecond,
+    readUnitsPerSecond: reads ?? DEFAULT_WARM_THROUGHPUT.readUnitsPerSecond,
+  };
+}
+
 /**
  * Reads the pipeline's context from a construct node (usually the app's).
  *
@@ -118,5 +163,6 @@ export function readPipelineContext(node: Node): PipelineContext {
     sftpPartners: partners(node),
     sesConfigurationSet: text(node, 'sesConfigurationSet'),
     logLevel: logLevel(node),
+    contactsWarmThroughput: warmThroughput(node),
   };
 }

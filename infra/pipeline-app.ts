@@ -35,6 +35,7 @@ export function createPipelineStack(app: App, env: Environment | undefined = def
     sftpPartners: context.sftpPartners,
     sesConfigurationSet: context.sesConfigurationSet,
     logLevel: context.logLevel,
+    contactsWarmThroughput: context.contactsWarmThroughput,
   });
   // The acknowledged findings are also written into the template metadata, as an audit trail.
   Validations.of(app).addPlugins(

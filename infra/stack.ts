@@ -41,6 +41,7 @@ import { PipelineQueue } from './constructs/pipeline-queue.js';
 import { PipelineTable } from './constructs/pipeline-table.js';
 import { SendingHealth } from './constructs/sending-health.js';
 import { UploadBucket } from './constructs/upload-bucket.js';
+import type { WarmThroughput } from './context.js';
 import { InvalidPropsError } from './errors.js';
 import { STACK_OUTPUTS } from './outputs.js';
 import {
@@ -109,6 +110,11 @@ export interface ContactImportStackProps extends StackProps {
    * @default 'INFO'
    */
   readonly logLevel?: PowertoolsLogLevel;
+  /**
+   * Warm throughput of the contacts table, for imports faster than a new on-demand table serves.
+   * @default - none (a new table serves 4,000 write and 12,000 read units a second at once)
+   */
+  readonly contactsWarmThroughput?: WarmThroughput;
   /**
    * Lifetime of the presigned report URL in the notification.
    * @default 43200 (12 hours)
@@ -230,6 +236,7 @@ export class ContactImportStack extends Stack {
       contacts: new PipelineTable(this, 'ContactsTable', {
         definition: this.resources.tables.contacts,
         production,
+        warmThroughput: props.contactsWarmThroughput,
       }),
       imports: new PipelineTable(this, 'ImportsTable', {
         definition: this.resources.tables.imports,

@@ -15,6 +15,11 @@ export interface PipelineTableProps {
    * @default false
    */
   readonly production?: boolean;
+  /**
+   * Units per second the table serves at once (pre-warmed; billed when raised).
+   * @default - the defaults of a new on-demand table
+   */
+  readonly warmThroughput?: dynamodb.WarmThroughput;
 }
 
 const PROJECTIONS = {
@@ -44,6 +49,7 @@ export class PipelineTable extends Construct {
       timeToLiveAttribute: def.ttlAttribute,
       deletionProtection: production,
       removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
     });
     for (const index of def.indexes) {
       this.table.addGlobalSecondaryIndex({

@@ -21,6 +21,7 @@ describe('Function: readPipelineContext', () => {
       sftpPartners: [],
       sesConfigurationSet: undefined,
       logLevel: 'INFO',
+      contactsWarmThroughput: undefined,
     });
   });
 
@@ -53,5 +54,23 @@ describe('Function: readPipelineContext', () => {
 
   it('fails with the value when the log level is unknown', () => {
     expect(read({ logLevel: 'TRACE' })).toThrow('got "TRACE"');
+  });
+
+  it('reads the contacts table warm throughput, the other value at a new table default', () => {
+    expect(read({ contactsWarmWriteUnits: '20000' })().contactsWarmThroughput).toEqual({
+      writeUnitsPerSecond: 20_000,
+      readUnitsPerSecond: 12_000,
+    });
+    expect(read({ contactsWarmReadUnits: 40_000 })().contactsWarmThroughput).toEqual({
+      writeUnitsPerSecond: 4000,
+      readUnitsPerSecond: 40_000,
+    });
+  });
+
+  it('fails with the value when a warm throughput is not a whole number or below the default', () => {
+    expect(read({ contactsWarmWriteUnits: '2000' })).toThrow(
+      'context "contactsWarmWriteUnits" must be a whole number of units per second, at least 4,000',
+    );
+    expect(read({ contactsWarmReadUnits: 'lots' })).toThrow('got "lots"');
   });
 });

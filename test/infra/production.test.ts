@@ -10,6 +10,7 @@ const { stack, template } = synthesize({
   notificationEmail: 'imports@example.com',
   sesConfigurationSet: 'marketing',
   logLevel: 'DEBUG',
+  contactsWarmWriteUnits: '26000',
 });
 
 describe('Stack: production options', () => {
@@ -62,6 +63,18 @@ describe('Stack: production options', () => {
   it('sets the Powertools log level of every function', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG', STAGE: 'prod' }) },
+    });
+  });
+
+  it('pre-warms the contacts table for imports, and only that table', () => {
+    // THEN the contacts table serves 26,000 write units at once, reads at a new table's default
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: stack.resources.tables.contacts.name,
+      WarmThroughput: { WriteUnitsPerSecond: 26_000, ReadUnitsPerSecond: 12_000 },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: stack.resources.tables.imports.name,
+      WarmThroughput: Match.absent(),
     });
   });
 
