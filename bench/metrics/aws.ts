@@ -5,6 +5,7 @@
  * for a new on-demand table (cold) and for the contacts table with warm throughput set for imports (warm).
  */
 import { PIPELINE_FUNCTIONS } from '../../infra/stack.js';
+import { WORKSPACE_INDEX_SHARDS } from '../../shared/adapters/contact-store.js';
 import { BATCH_PARTITIONS, resourcesFor } from '../../shared/resources.js';
 import {
   estimateImport,
@@ -20,8 +21,6 @@ import { type PhaseName, type PhaseResult, usageOf } from './import-costs.js';
 import type { SplitterResult } from './splitter.js';
 
 const MILLION = 1_000_000;
-/** Entries of one workspace in the byWorkspace index share one partition key (`gsi1pk = <workspace>`). */
-const INDEX_SHARDS = 1;
 
 export interface AwsModelMeasurements {
   readonly splitter: SplitterResult;
@@ -46,7 +45,7 @@ export function modelInputs(m: AwsModelMeasurements): ModelInputs {
     writeUnitsPerRow: usage.dynamodbWriteUnits / usage.rows,
     readUnitsPerRow: usage.dynamodbReadUnits / usage.rows,
     createdPerRow: (first.counts.created ?? 0) / first.rows,
-    indexShards: INDEX_SHARDS,
+    indexShards: WORKSPACE_INDEX_SHARDS,
     messageGroups: BATCH_PARTITIONS,
     maxConcurrency: batches.maxConcurrency,
   };

@@ -4,7 +4,7 @@
  * Items (every partition key starts with the workspace, for `dynamodb:LeadingKeys`):
  * | item | pk | sk | attributes |
  * | --- | --- | --- | --- |
- * | profile | `<ws>#C#<contactId>` | `PROFILE` | the Contact fields; `gsi1pk = <ws>`, `gsi1sk = <contactId>` while live |
+ * | profile | `<ws>#C#<contactId>` | `PROFILE` | the Contact fields; `gsi1pk = <ws>#<shard>`, `gsi1sk = <contactId>` while live |
  * | shared identity (email, phone, customer_id, fb_id, ig_id) | `<ws>#ID#<type>#<value>` | `ID` | `holders`: string set of `<createdAt>\|<contactId>` |
  * | channel primary key (line_uid, edm_email, whatsapp, sms) | `<ws>#ID#<type>#<value>` | `ID` | `owner`, `ownerCreatedAt`, `claimedAt` |
  *
@@ -15,10 +15,16 @@
  * the identity is taken over once it is older than `staleClaimAfterMs`. Two writers of one contact make the
  * same entries and claims: a refused write gives back only those the stored profile does not hold (checked
  * with its version, in one transaction), and a writer that found them made makes them again after its profile.
+ *
+ * The workspace index (byWorkspace) spreads a workspace's contacts over `WORKSPACE_INDEX_SHARDS` partition
+ * keys (`<ws>#<hash32(contactId) mod shards>`): one partition takes at most 1,000 writes a second, and every
+ * contact an import creates writes an entry, so one key per workspace would cap imports at 1,000 new
+ * contacts a second. `list` reads the shards and merges them back into contact id order.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { identitiesOf, identityKey } from '../domain/identities.js';
 import { type Contact, type Holder, type Identity, UNIQUE_IDENTITY_TYPES } from '../domain/model.js';
+import { hash32 } from '../ids.js';
 import {
   ConcurrentModificationError,
   type ContactStore,
@@ -53,6 +59,17 @@ export class InvalidContactWriteError extends Error {
     super(message);
     this.name = 'InvalidContactWriteError';
   }
+}
+
+/**
+ * Partition keys a workspace's entries in the workspace index are spread over: 16 × 1,000 writes a second
+ * (DynamoDB's per-partition limit), above what the processors' maximum concurrency can create.
+ */
+export const WORKSPACE_INDEX_SHARDS = 16;
+
+/** The workspace index partition key of a contact. */
+export function workspaceIndexKey(workspace: string, contactId: string): string {
+  return `${workspace}#${hash32(contactId) % WORKSPACE_INDEX_SHARDS}`;
 }
 
 const PROFILE = 'PROFILE';
@@ -92,8 +109,54 @@ function holdersOf(item: Item): Holder[] {
 /** Stamps of the last writes a contact keeps: enough to recognise a replay after a few writes by others. */
 const STAMPS_KEPT = 4;
 
+/**
+ * Merges sorted pages of several sources into one sorted sequence, yielded `size` values at a time. Each
+ * source is read one page ahead, so at most a page per source is held.
+ *
+ * @example
+ * for await (const ids of mergeSorted(shardQueries, (item) => String(item.gsi1sk), 100)) { ... }
+ */
+async function* mergeSorted<T>(
+  sources: readonly AsyncIterable<T[]>[],
+  sortKeyOf: (item: T) => string,
+  size: number,
+): AsyncIterable<string[]> {
+  const heads = sources.map((source) => ({
+    pages: source[Symbol.asyncIterator](),
+    page: [] as string[],
+    at: 0,
+  }));
+  const fill = async (head: (typeof heads)[number]) => {
+    while (head.at >= head.page.length) {
+      const next = await head.pages.next();
+      if (next.done) return false;
+      head.page = next.value.map(sortKeyOf);
+      head.at = 0;
+    }
+    return true;
+  };
+  let live = (await Promise.all(heads.map(async (head) => ((await fill(head)) ? head : undefined)))).filter(
+    (head) => head !== undefined,
+  );
+  let out: string[] = [];
+  while (live.length > 0) {
+    let least = live[0] as (typeof live)[number];
+    for (const head of live)
+      if ((head.page[head.at] as string) < (least.page[least.at] as string)) least = head;
+    out.push(least.page[least.at++] as string);
+    if (out.length === size) {
+      yield out;
+      out = [];
+    }
+    if (!(await fill(least))) live = live.filter((head) => head !== least);
+  }
+  if (out.length > 0) yield out;
+}
+
 function toItem(workspace: string, contact: Contact, stamp?: string): Item {
-  const live = contact.mergedInto ? {} : { gsi1pk: workspace, gsi1sk: contact.contactId };
+  const live = contact.mergedInto
+    ? {}
+    : { gsi1pk: workspaceIndexKey(workspace, contact.contactId), gsi1sk: contact.contactId };
   const kept = (contact.writtenBy ?? []).filter((s) => s !== stamp);
   const writtenBy = stamp === undefined ? contact.writtenBy : [stamp, ...kept].slice(0, STAMPS_KEPT);
   return {
@@ -264,15 +327,16 @@ export class DynamoContactStore implements ContactStore {
 
   /** Pages of live contacts (tombstones left out), in contact id order. */
   async *list(workspace: string): AsyncIterable<Contact[]> {
-    const x = new Expression();
-    const pages = this.table.query({
-      IndexName: this.workspaceIndex,
-      KeyConditionExpression: `${x.name('gsi1pk')} = ${x.value(workspace)}`,
-      Limit: this.pageSize,
-      ...x.build(),
+    const shards = Array.from({ length: WORKSPACE_INDEX_SHARDS }, (_, shard) => {
+      const x = new Expression();
+      return this.table.query({
+        IndexName: this.workspaceIndex,
+        KeyConditionExpression: `${x.name('gsi1pk')} = ${x.value(`${workspace}#${shard}`)}`,
+        Limit: this.pageSize,
+        ...x.build(),
+      });
     });
-    for await (const page of pages) {
-      const ids = page.map((key) => String(key.gsi1sk));
+    for await (const ids of mergeSorted(shards, (key) => String(key.gsi1sk), this.pageSize)) {
       const contacts = await this.getContacts(workspace, ids);
       const live = ids.flatMap((id) => {
         const contact = contacts.get(id);

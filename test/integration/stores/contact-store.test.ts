@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoContactStore } from '../../../shared/adapters/contact-store.js';
+import { DynamoContactStore, workspaceIndexKey } from '../../../shared/adapters/contact-store.js';
 import { identityKey } from '../../../shared/domain/identities.js';
 import type { Contact, Identity } from '../../../shared/domain/model.js';
 import {
@@ -572,6 +572,22 @@ describe('Class: DynamoContactStore', () => {
   });
 
   describe('Method: list', () => {
+    it('lists every contact once in contact id order, though the index spreads them over partition keys', async () => {
+      // Prepare: enough contacts to land on most of the index's shards
+      const ws = newWorkspace();
+      const contacts = Array.from({ length: 40 }, () => aContact(ws));
+      for (const contact of contacts) await store().write(ws, [creation(contact)]);
+
+      // Act
+      const pages = await listAll(ws, 7);
+
+      // Assess: pages of 7 (the last shorter), ids ascending across the shards
+      const ids = pages.flat().map((c) => c.contactId);
+      expect(ids).toEqual(contacts.map((c) => c.contactId).sort());
+      expect(pages.slice(0, -1).every((p) => p.length === 7)).toBe(true);
+      expect(new Set(contacts.map((c) => workspaceIndexKey(ws, c.contactId))).size).toBeGreaterThan(8);
+    });
+
     it('pages through the live contacts of a workspace, leaving tombstones out', async () => {
       // Prepare
       const ws = newWorkspace();
