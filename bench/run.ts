@@ -29,6 +29,12 @@ import { type ComponentsResult, componentsSection, measureComponents } from './m
 import { type E2eResult, endToEndSection, measureEndToEnd } from './metrics/e2e.js';
 import { encodingSection, measureEncodings } from './metrics/encodings.js';
 import { importSection, measureImports, type PhaseName, type PhaseResult } from './metrics/import-costs.js';
+import {
+  measureProcessorCpu,
+  type ProcessorCpuResult,
+  processorCpuSecondsPerRow,
+  processorSection,
+} from './metrics/processor.js';
 import { measureQueues, queueSection } from './metrics/queues.js';
 import { measureSplitter, type SplitterResult, splitterSection } from './metrics/splitter.js';
 
@@ -50,6 +56,7 @@ const GROUPS = {
     'cost_usd_per_million_rows',
     'naive_cost_usd_per_million_rows',
   ],
+  processor: ['processor_cpu_us_per_row'],
   e2e: ['e2e_rows_per_second_local', 'e2e_conditional_overhead_ratio', 'e2e_overhead_ratio'],
   aws: ['aws_minutes_per_million_rows_cold', 'aws_minutes_per_million_rows_warm'],
   encodings: ['encoding_wrong_imports', 'encoding_not_right_share_20_rows_up'],
@@ -71,6 +78,7 @@ const SIZES = {
     splitRuns: 3,
     queueRows: 200_000,
     importRows: 3_000,
+    processorRows: 5_000,
     e2eRows: 20_000,
     encodingFilesPerSize: 400,
     componentRows: 10_000_000,
@@ -82,6 +90,7 @@ const SIZES = {
     splitRuns: 1,
     queueRows: 20_000,
     importRows: 600,
+    processorRows: 1_000,
     e2eRows: 2_000,
     encodingFilesPerSize: 40,
     componentRows: 1_000_000,
@@ -128,7 +137,9 @@ function progress(message: string): void {
 
 /** Groups whose measurements another group's metrics are computed from. */
 const FEEDS: Partial<Record<Group, readonly Group[]>> = {
-  aws: ['splitter', 'components', 'imports', 'e2e'],
+  aws: ['splitter', 'components', 'imports', 'e2e', 'processor'],
+  imports: ['processor'],
+  processor: ['imports'],
 };
 
 async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
@@ -157,6 +168,11 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
     components = measureComponents({ rows: sizes.componentRows });
     sections.push(componentsSection(components));
   }
+  let processor: ProcessorCpuResult | undefined;
+  if (needs('processor')) {
+    progress(`processor: CPU of ${sizes.processorRows.toLocaleString('en')} rows over instant ports`);
+    processor = await measureProcessorCpu(generatedImport('line', sizes.processorRows, 7));
+  }
   if (needs('encodings')) {
     const files = sizes.encodingFilesPerSize * CORPUS_SIZES.length;
     progress(`encodings: ${files.toLocaleString('en')} generated files through the detector`);
@@ -174,24 +190,24 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
       progress(`cli: start-up of ordinary commands, ${sizes.cliRuns} runs each`);
       sections.push(cliStartupSection(await measureCliStartup(env, sizes.cliRuns)));
     }
-    let cpuSecondsPerRow: number | undefined;
     if (needs('e2e')) {
       progress(`e2e: ${sizes.e2eRows.toLocaleString('en')} rows through the local pipeline`);
       e2e = await measureEndToEnd(env, generatedImport('line', sizes.e2eRows, 5));
-      cpuSecondsPerRow = e2e.cpuSeconds / e2e.rows;
       sections.push(endToEndSection(e2e));
     }
     if (needs('imports')) {
       progress(`imports: ${sizes.importRows.toLocaleString('en')} rows, first / update / reimport, metered`);
       const first = generatedImport('line', sizes.importRows, 1);
       imports = await measureImports(env, { first, update: updateOf(first) });
+      if (processor) sections.push(processorSection(processor, imports.first));
+      const cpuSecondsPerRow = processor && processorCpuSecondsPerRow(processor, imports.first);
       sections.push(importSection(imports, cpuSecondsPerRow));
     }
   } finally {
     await env.stop();
   }
-  if (direct('aws') && splitter && components && imports && e2e) {
-    sections.push(awsModelSection({ splitter, components, imports, e2e }));
+  if (direct('aws') && splitter && components && imports && e2e && processor) {
+    sections.push(awsModelSection({ splitter, components, imports, e2e, processor }));
   }
   return sections;
 }

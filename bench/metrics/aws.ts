@@ -18,6 +18,7 @@ import type { Section } from '../lib/report.js';
 import type { ComponentsResult } from './components.js';
 import type { E2eResult } from './e2e.js';
 import { type PhaseName, type PhaseResult, usageOf } from './import-costs.js';
+import { type ProcessorCpuResult, processorCpuSecondsPerRow } from './processor.js';
 import type { SplitterResult } from './splitter.js';
 
 const MILLION = 1_000_000;
@@ -27,12 +28,13 @@ export interface AwsModelMeasurements {
   readonly components: ComponentsResult;
   readonly imports: Record<PhaseName, PhaseResult>;
   readonly e2e: E2eResult;
+  readonly processor: ProcessorCpuResult;
 }
 
 /** The model's inputs from this run's measurements. */
 export function modelInputs(m: AwsModelMeasurements): ModelInputs {
   const { first } = m.imports;
-  const usage = usageOf(first, m.e2e.cpuSeconds / m.e2e.rows);
+  const usage = usageOf(first, processorCpuSecondsPerRow(m.processor, first));
   const memory = PIPELINE_FUNCTIONS.processor.memorySize;
   const batches = resourcesFor('bench').queues.batches;
   const us = m.splitter.bench.usPerRow;

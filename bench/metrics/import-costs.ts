@@ -197,8 +197,8 @@ function costText(cost: CostBreakdown): string {
 }
 
 /**
- * The section of the report. Handler CPU per row comes from `cpuSecondsPerRow` (the unmetered end-to-end
- * run) when given: the metered run also spends CPU on its own bookkeeping.
+ * The section of the report. Handler CPU per row comes from `cpuSecondsPerRow` (processor_cpu_us_per_row)
+ * when given: the metered run also spends CPU on its own bookkeeping and on the emulator's connections.
  */
 export function importSection(phases: Record<PhaseName, PhaseResult>, cpuSecondsPerRow?: number): Section {
   const { first, update, reimport } = phases;
@@ -249,7 +249,7 @@ export function importSection(phases: Record<PhaseName, PhaseResult>, cpuSeconds
       `first: ${a.writeUnits.toFixed(2)} WCU/row = contacts ${a.contactWriteUnits.toFixed(2)} + imports-table bookkeeping ${a.bookkeepingWriteUnits.toFixed(3)} (${first.floor.items} items changed, ${first.floor.profiles} profiles); ${a.readUnits.toFixed(2)} RCU/row (strongly consistent, a key not found still costs 1); calls: ${callsText(first.dynamodb)}.`,
       `update: ${b.writeUnits.toFixed(2)} WCU/row = contacts ${b.contactWriteUnits.toFixed(2)} + bookkeeping ${b.bookkeepingWriteUnits.toFixed(3)}; ${b.readUnits.toFixed(2)} RCU/row; calls: ${callsText(update.dynamodb)}.`,
       `reimport_wcu_per_row: contacts-table write units per row when every row is already applied (${reimport.floor.items} items changed); the imports-table bookkeeping adds ${again.bookkeepingWriteUnits.toFixed(3)} WCU/row; calls: ${callsText(reimport.dynamodb)}.`,
-      `cost_usd_per_million_rows (first import, ${describeUsage(usage)}): ${costText(cost)} = ×${(cost.total / floorCost).toFixed(2)} the write floor's $${floorCost.toFixed(2)} (reads alone are ${(((cost.dynamodb - cost.dynamodbWrites) / floorCost) * 100).toFixed(0)} % of it); the update import costs $${updateCost.total.toFixed(2)} (${costText(updateCost)}). Lambda GB-s are modelled at ${PIPELINE_FUNCTIONS.processor.memorySize} MB: handler CPU measured ${cpuSecondsPerRow === undefined ? 'in this metered run (inflated by the metering)' : 'in the unmetered end-to-end run'}, stretched ×${(MB_PER_VCPU / PIPELINE_FUNCTIONS.processor.memorySize).toFixed(2)} (the function's share of a vCPU), plus request waits at ${LATENCY_MS.dynamodb} ms a DynamoDB call (writes ${PROCESSOR_WRITES_IN_FLIGHT} in flight), ${LATENCY_MS.s3} ms an S3 call, ${LATENCY_MS.sqs} ms an SQS send — the local wall time (${first.rows.toLocaleString('en')} rows: ${Object.values(
+      `cost_usd_per_million_rows (first import, ${describeUsage(usage)}): ${costText(cost)} = ×${(cost.total / floorCost).toFixed(2)} the write floor's $${floorCost.toFixed(2)} (reads alone are ${(((cost.dynamodb - cost.dynamodbWrites) / floorCost) * 100).toFixed(0)} % of it); the update import costs $${updateCost.total.toFixed(2)} (${costText(updateCost)}). Lambda GB-s are modelled at ${PIPELINE_FUNCTIONS.processor.memorySize} MB: handler CPU measured ${cpuSecondsPerRow === undefined ? 'in this metered run (inflated by the metering)' : 'as processor_cpu_us_per_row (the processor alone, its SDK work per call included)'}, stretched ×${(MB_PER_VCPU / PIPELINE_FUNCTIONS.processor.memorySize).toFixed(2)} (the function's share of a vCPU), plus request waits at ${LATENCY_MS.dynamodb} ms a DynamoDB call (writes ${PROCESSOR_WRITES_IN_FLIGHT} in flight), ${LATENCY_MS.s3} ms an S3 call, ${LATENCY_MS.sqs} ms an SQS send — the local wall time (${first.rows.toLocaleString('en')} rows: ${Object.values(
         first.handlers,
       )
         .reduce((sum, t) => sum + (t?.seconds ?? 0), 0)
