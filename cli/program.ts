@@ -1,10 +1,7 @@
 /**
  * The operator command line: every command, its options and its exit code. `runCli` runs one command
  * line in-process (the tests call it with their own streams); `cli/main.ts` runs it for the terminal.
- *
- * Exit codes: 0 success (an import that succeeded), 2 an import completed with errors, 3 an import was
- * rejected, 4 still running (`status` of an unfinished import, a `--wait` that timed out), 5 not allowed
- * (`workspace can-send`), 1 the tool itself failed (bad arguments, stack unavailable, AWS error).
+ * Exit codes: see `EXIT` in context.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,29 +11,10 @@ import type { AcceptRiskOptions, CanSendOptions } from './commands/gate.js';
 import type { HistoryOptions } from './commands/history.js';
 import type { SubmitOptions } from './commands/imports.js';
 import type { FieldOptions, ReinstateOptions, WorkspaceOptions } from './commands/workspace.js';
+import { type CommandContext, EXIT, type GlobalOptions } from './context.js';
 import { describeError, isOperatorError, MissingComponentError, WaitTimeoutError } from './errors.js';
 import { type CliIO, println } from './io.js';
 import { REPO_ROOT } from './local/state.js';
-import type { TargetOptions } from './target.js';
-
-export const EXIT = {
-  ok: 0,
-  failed: 1,
-  completedWithErrors: 2,
-  rejected: 3,
-  stillRunning: 4,
-  notAllowed: 5,
-} as const;
-
-export interface GlobalOptions extends TargetOptions {
-  readonly verbose?: boolean;
-}
-
-/** What every command receives: the process IO and the global options. */
-export interface CommandContext {
-  readonly io: CliIO;
-  readonly globals: GlobalOptions;
-}
 
 /**
  * Loads a command's module only when the command runs, so that one missing piece of the pipeline makes

@@ -13,6 +13,7 @@ import { loadConfig } from '../../shared/config.js';
 import { REPORT_COLUMNS } from '../../shared/domain/channels.js';
 import type { Channel, KeyName } from '../../shared/domain/model.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
+import { type CommandContext, EXIT } from '../context.js';
 import {
   DEMO_FIELDS,
   DEMO_IMPORTS,
@@ -25,7 +26,6 @@ import { summaryLines, summaryTable } from '../format.js';
 import { type CliIO, println } from '../io.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { localDir } from '../local/state.js';
-import { type CommandContext, EXIT } from '../program.js';
 import { contactStore, workspaceStore } from '../stores.js';
 import { localStackEnv, type Target, targetFor } from '../target.js';
 import { writeCsvExport } from './export.js';

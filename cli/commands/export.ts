@@ -10,10 +10,10 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Channel, Contact, KeyName } from '../../shared/domain/model.js';
+import { type CommandContext, EXIT } from '../context.js';
 import { UsageError } from '../errors.js';
 import { type CsvLayout, contactJson, csvLayout } from '../export-format.js';
 import { type OutputStream, println } from '../io.js';
-import { type CommandContext, EXIT } from '../program.js';
 import { contactStore, registeredSettings, workspaceStore } from '../stores.js';
 import { type Target, withTarget } from '../target.js';
 import { parseChannel, parseKey, parseWorkspace } from '../validate.js';

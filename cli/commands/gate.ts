@@ -4,9 +4,9 @@
  */
 import { canSend, GATED_CHANNELS, type GatedChannel } from '../../shared/pipeline/send-gate/can-send.js';
 import { acceptWhatsappRisk } from '../../shared/pipeline/send-gate/risk-acceptance.js';
+import { type CommandContext, EXIT } from '../context.js';
 import { UsageError } from '../errors.js';
 import { println } from '../io.js';
-import { type CommandContext, EXIT } from '../program.js';
 import { healthStore, notifier, workspaceStore } from '../stores.js';
 import { withTarget } from '../target.js';
 import { parseWorkspace } from '../validate.js';

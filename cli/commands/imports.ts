@@ -12,11 +12,11 @@ import { reportKeys } from '../../shared/pipeline/aggregate/aggregate.js';
 import type { ImportSummary } from '../../shared/pipeline/aggregate/summary.js';
 import { ImportFinishedError, type ImportJob, type ImportOutcome } from '../../shared/pipeline/ports.js';
 import { cliUploadedBy, UPLOADED_BY_METADATA } from '../../shared/pipeline/uploader.js';
+import { type CommandContext, EXIT } from '../context.js';
 import { ImportNotFoundError, StackUnavailableError, UsageError } from '../errors.js';
 import { displayPath, jobLine, summaryLines } from '../format.js';
 import { type CliIO, println } from '../io.js';
 import { openerCommand, openInBrowser } from '../open.js';
-import { type CommandContext, EXIT } from '../program.js';
 import { importLedger, objectStore, registeredSettings, workspaceStore } from '../stores.js';
 import { type Target, withTarget } from '../target.js';
 import {

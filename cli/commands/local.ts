@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findMotoServer } from '../../infra/local/emulator.js';
+import { type CommandContext, EXIT } from '../context.js';
 import { StackUnavailableError } from '../errors.js';
 import { displayPath } from '../format.js';
 import { type CliIO, println } from '../io.js';
@@ -19,7 +20,6 @@ import {
   removeState,
   runningStack,
 } from '../local/state.js';
-import { type CommandContext, EXIT } from '../program.js';
 
 const DAEMON = join(REPO_ROOT, 'cli', 'local', 'daemon.ts');
 const START_TIMEOUT_MS = 90_000;

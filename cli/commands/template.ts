@@ -5,8 +5,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { CHANNEL_COLUMNS } from '../../shared/domain/channels.js';
 import type { CustomFieldDefinition } from '../../shared/domain/model.js';
+import { type CommandContext, EXIT } from '../context.js';
 import { println } from '../io.js';
-import { type CommandContext, EXIT } from '../program.js';
 import { parseChannel, parseWorkspace } from '../validate.js';
 
 /** One CSV line (names with commas or quotes are quoted as a CSV reader expects). */

@@ -12,9 +12,9 @@ import {
   type WorkspaceHealth,
   workspaceHealth,
 } from '../../shared/pipeline/sending-health/workspace-health.js';
+import { type CommandContext, EXIT } from '../context.js';
 import { UsageError } from '../errors.js';
 import { println } from '../io.js';
-import { type CommandContext, EXIT } from '../program.js';
 import { contactStore, healthStore, notifier, registeredSettings, workspaceStore } from '../stores.js';
 import { type Target, withTarget } from '../target.js';
 import { parseFieldType, parseList, parseWorkspace } from '../validate.js';
