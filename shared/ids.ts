@@ -77,8 +77,8 @@ export function hash32(value: string, start = 0x811c9dc5): number {
 }
 
 /**
- * The FIFO message group of a key value: rows sharing a key value stay in file order. It runs for every
- * row of every file, so it is `hash32` rather than SHA-1.
+ * The partition of a key value (its batches share a FIFO message group, `batchGroupId`): rows sharing a key
+ * value stay in file order. It runs for every row of every file, so it is `hash32` rather than SHA-1.
  *
  * @example
  * partitionOf('+886912345678', 16); // the same number in 0..15 for every row with this phone

@@ -48,8 +48,15 @@ export const REPORTS_PREFIX = 'reports/';
 /** Prefix of the per-batch part files: `parts/<workspace>/<importId>/`. */
 export const PARTS_PREFIX = 'parts/';
 
-/** Number of FIFO message groups rows are spread over (MessageGroupId = hash(key value) mod P). */
+/** Number of partitions the splitter spreads a file's valid rows over (by component, else hash(key value) mod P). */
 export const BATCH_PARTITIONS = 16;
+
+/**
+ * FIFO message groups of one workspace (MessageGroupId = `<workspace>#<partition mod G>`, see
+ * `shared/pipeline/message-groups.ts`): the most processors one tenant's backlog holds at once, and the most
+ * one import gets. A divisor of BATCH_PARTITIONS, so every group takes the same share of partitions.
+ */
+export const GROUPS_PER_WORKSPACE = 4;
 
 /** A queue where messages end that their consumer failed `maxReceiveCount` times; nothing consumes it. */
 export interface DeadLetterTarget {

@@ -6,7 +6,7 @@
  */
 import { PIPELINE_FUNCTIONS } from '../../infra/stack.js';
 import { WORKSPACE_INDEX_SHARDS } from '../../shared/adapters/contact-store.js';
-import { BATCH_PARTITIONS, resourcesFor } from '../../shared/resources.js';
+import { GROUPS_PER_WORKSPACE, resourcesFor } from '../../shared/resources.js';
 import {
   estimateImport,
   type ImportEstimate,
@@ -48,7 +48,7 @@ export function modelInputs(m: AwsModelMeasurements): ModelInputs {
     readUnitsPerRow: usage.dynamodbReadUnits / usage.rows,
     createdPerRow: (first.counts.created ?? 0) / first.rows,
     indexShards: WORKSPACE_INDEX_SHARDS,
-    messageGroups: BATCH_PARTITIONS,
+    messageGroups: GROUPS_PER_WORKSPACE,
     maxConcurrency: batches.maxConcurrency,
   };
 }

@@ -10,6 +10,21 @@
  * message whose handler chose its own delay (ChangeMessageVisibility through `SqsMessageVisibility`, e.g.
  * the aggregator's backoff of a pending notification) keeps that delay, as it does under Lambda.
  *
+ * FIFO queues (the batches queue and its DLQ) — what is emulated, and what is not:
+ * - One in-flight batch per message group: moto never returns a message of a group that has a message
+ *   received and neither deleted nor visible again, and returns a group's messages in the order sent
+ *   (test/integration/fifo-groups.test.ts). The runner adds what Lambda does on top: a receive that brings
+ *   several groups becomes one invocation per group (run at once), never one invocation mixing groups.
+ * - `fifoPollers` receives at a time (default 8, capped by `maxConcurrency`), each a short poll
+ *   (`WaitTimeSeconds` 0) followed by a pause of up to `fifoIdleMs` while the queue yields nothing: moto
+ *   answers a long poll of a FIFO queue whose visible messages all belong to busy groups by spinning while
+ *   holding the interpreter (the emulator serves one request at a time), which would stall every other
+ *   request for the whole wait.
+ * - Not emulated: which free group SQS serves first (moto: the group of the oldest visible message; SQS
+ *   documents no order), how Lambda scales its FIFO pollers (up to `maxConcurrency` 20 invocations; here at
+ *   most `fifoPollers` receives, each running its groups), and the full visibility timeout of a failure
+ *   (see above). So the local runner shows which batches may run together, not AWS's throughput.
+ *
  * Handler modules build their clients from the environment when they are first imported, so the runner
  * sets the environment (endpoint, queue URLs, topic) before it imports them. One process talks to one
  * emulator: a second runner in the same process reuses the modules the first one imported.
@@ -79,8 +94,12 @@ export interface RunnerOptions {
   readonly workersPerQueue?: number;
   /** Seconds a failed message stays invisible before its retry. @default 1 */
   readonly retryDelaySeconds?: number;
-  /** Long-poll wait of each receive, seconds; also the longest `stop()` waits for a poller. @default 1 */
+  /** Long-poll wait of each receive of a standard queue, seconds; also the longest `stop()` waits for a poller. @default 1 */
   readonly waitTimeSeconds?: number;
+  /** Pollers of a FIFO queue (short polls), capped by the queue's `maxConcurrency`. @default 8 */
+  readonly fifoPollers?: number;
+  /** Longest pause of a FIFO poller between two empty receives, milliseconds. @default 200 */
+  readonly fifoIdleMs?: number;
   /** Milliseconds between sweeper runs; 0 never runs it on a timer. @default SWEEP_INTERVAL_MINUTES */
   readonly sweepIntervalMs?: number;
   /** Functions whose queues are not consumed (e.g. `['sendingHealth']`). @default none */
@@ -121,15 +140,17 @@ interface Consumer {
   readonly arn: string;
   readonly batchSize: number;
   readonly workers: number;
+  /** A FIFO queue: short polls, one invocation per message group. */
+  readonly fifo: boolean;
 }
 
 function consumersOf(resources: Resources, provisioned: Provisioned, opts: RunnerOptions): Consumer[] {
   const disabled = new Set(opts.disabled ?? []);
-  const perQueue = opts.workersPerQueue ?? 2;
   const consumers: Consumer[] = [];
   for (const queueId of Object.keys(resources.queues) as QueueId[]) {
     const def = resources.queues[queueId];
     const queue = provisioned.queues[queueId];
+    const perQueue = def.fifo ? (opts.fifoPollers ?? 8) : (opts.workersPerQueue ?? 2);
     consumers.push({
       name: def.consumer,
       queueId,
@@ -137,6 +158,7 @@ function consumersOf(resources: Resources, provisioned: Provisioned, opts: Runne
       arn: queue.arn,
       batchSize: def.batchSize,
       workers: Math.min(def.maxConcurrency, perQueue),
+      fifo: def.fifo,
     });
     const drain = def.deadLetter.drain;
     if (drain) {
@@ -147,6 +169,7 @@ function consumersOf(resources: Resources, provisioned: Provisioned, opts: Runne
         arn: queue.dlqArn,
         batchSize: drain.batchSize,
         workers: Math.min(drain.maxConcurrency, perQueue),
+        fifo: def.fifo,
       });
     }
   }
@@ -288,7 +311,23 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     if (released.length > 0) await release(consumer, released, opts.retryDelaySeconds ?? 1);
   }
 
+  /** Lambda hands a FIFO queue's messages to a function one message group at a time. */
+  function invocationsOf(consumer: Consumer, messages: readonly Message[]): Message[][] {
+    if (!consumer.fifo) return [[...messages]];
+    const groups = new Map<string, Message[]>();
+    for (const message of messages) {
+      const group = message.Attributes?.MessageGroupId ?? '';
+      const list = groups.get(group);
+      if (list) list.push(message);
+      else groups.set(group, [message]);
+    }
+    return [...groups.values()];
+  }
+
+  const fifoIdleMs = opts.fifoIdleMs ?? 200;
+
   async function poll(consumer: Consumer): Promise<void> {
+    let emptyReceives = 0;
     while (!stopping) {
       let messages: Message[];
       try {
@@ -296,7 +335,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
           new ReceiveMessageCommand({
             QueueUrl: consumer.url,
             MaxNumberOfMessages: consumer.batchSize,
-            WaitTimeSeconds: opts.waitTimeSeconds ?? 1,
+            WaitTimeSeconds: consumer.fifo ? 0 : (opts.waitTimeSeconds ?? 1),
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
@@ -308,19 +347,30 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
         await sleep(500);
         continue;
       }
-      if (messages.length === 0) continue;
+      if (messages.length === 0) {
+        // A short poll came back empty: wait 50, 100, then 200 ms before the next.
+        emptyReceives = Math.min(emptyReceives + 1, 8);
+        if (consumer.fifo) await sleep(Math.min(fifoIdleMs, 25 * 2 ** emptyReceives));
+        continue;
+      }
+      emptyReceives = 0;
       if (stopping) {
         await release(consumer, messages, 0);
         return;
       }
-      inFlight += 1;
-      try {
-        await invoke(consumer, messages);
-      } catch (err) {
-        logger.error('acknowledging failed', { function: consumer.name, error: err as Error });
-      } finally {
-        inFlight -= 1;
-      }
+      const invocations = invocationsOf(consumer, messages);
+      inFlight += invocations.length;
+      await Promise.all(
+        invocations.map(async (batch) => {
+          try {
+            await invoke(consumer, batch);
+          } catch (err) {
+            logger.error('acknowledging failed', { function: consumer.name, error: err as Error });
+          } finally {
+            inFlight -= 1;
+          }
+        }),
+      );
     }
   }
 

@@ -22,6 +22,7 @@ import type { Delimiter } from '../csv/delimiter.js';
 import { ENCODING_NAMES, type Encoding, encodingLabel } from '../csv/encoding.js';
 import { openCsv, readRecordBatches } from '../csv/reader.js';
 import type { CsvRecord } from '../csv/tokenizer.js';
+import { batchGroupId } from '../message-groups.js';
 import {
   type BatchRow,
   componentsKey,
@@ -624,8 +625,8 @@ class FileSplit {
     const body = `${this.envelope(batchNo)}${rows.join(',')}]}`;
     this.outbox.push({
       body,
-      // Per import and partition: imports never wait for each other, and a component's rows stay in file order.
-      groupId: `${this.importId}#${index}`,
+      // A partition's batches share one group, so a component's rows stay in file order (message-groups.ts).
+      groupId: batchGroupId(this.workspace, index),
       deduplicationId: `${this.importId}#${batchNo}`,
     });
     this.manifest.push({ batchNo, rowNumbers, start });

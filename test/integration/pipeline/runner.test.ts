@@ -1,4 +1,4 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runner, type SqsFunction, startRunner } from '../../../infra/local/runner.js';
@@ -15,6 +15,8 @@ interface Seen {
 }
 
 const seen: Record<string, Seen[]> = { processor: [], deadBatch: [], aggregator: [] };
+/** The bodies of each processor invocation. */
+const invocations: string[][] = [];
 /** Bodies the fake processor fails once, and bodies it always fails. */
 const failOnce = new Set<string>();
 const alwaysFail = new Set<string>();
@@ -22,6 +24,7 @@ const alwaysFail = new Set<string>();
 function recorder(name: string, decide: (r: SQSRecord) => boolean): SqsFunction {
   return async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
     const failures: { itemIdentifier: string }[] = [];
+    if (name === 'processor') invocations.push(event.Records.map((r) => r.body));
     for (const r of event.Records) {
       seen[name]?.push({
         body: r.body,
@@ -81,6 +84,36 @@ describe('Local runner', () => {
     const record = seen.processor?.find((s) => s.body === 'a-1');
     expect(record).toMatchObject({ group: 'g1', receiveCount: 1, arn: env.provisioned.queues.batches.arn });
     expect(record?.remainingMs).toBeGreaterThan(100_000);
+  });
+
+  it('hands a FIFO queue to the handler one message group at a time, in the order sent', async () => {
+    // Prepare
+    const sent = [
+      ['m-1', 'gm1'],
+      ['n-1', 'gm2'],
+      ['m-2', 'gm1'],
+      ['n-2', 'gm2'],
+    ] as const;
+
+    // Act
+    await env.clients.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: env.provisioned.queues.batches.url,
+        Entries: sent.map(([body, group], i) => ({
+          Id: String(i),
+          MessageBody: body,
+          MessageGroupId: group,
+          MessageDeduplicationId: body,
+        })),
+      }),
+    );
+    await runner.idle();
+
+    // Assess
+    const ofGroups = invocations.filter((bodies) => bodies.some((b) => /^[mn]-/.test(b)));
+    for (const bodies of ofGroups) expect(new Set(bodies.map((b) => b[0])).size).toBe(1);
+    expect(ofGroups.flat().filter((b) => b.startsWith('m-'))).toEqual(['m-1', 'm-2']);
+    expect(ofGroups.flat().filter((b) => b.startsWith('n-'))).toEqual(['n-1', 'n-2']);
   });
 
   it('deletes what succeeded and delivers only the reported failure again', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ENCODING_NAMES } from '../../../shared/pipeline/csv/encoding.js';
 import type { BatchMessage, ManifestEntry, PartHeader, PartRow } from '../../../shared/pipeline/messages.js';
 import type { SplitResult } from '../../../shared/pipeline/split/split-file.js';
-import { BATCH_PARTITIONS } from '../../../shared/resources.js';
+import { GROUPS_PER_WORKSPACE } from '../../../shared/resources.js';
 import { chineseName, encode, lineCsv, mobile } from '../../helpers/split/fixtures.js';
 import { BUCKET, type SplitWorld, splitWorld } from '../../helpers/split/world.js';
 
@@ -71,10 +71,10 @@ describe('Function: splitFile', () => {
     for (let i = 0; i < 40; i++) expect(groupOfRow.get(2 * i + 3)).toBe(groupOfRow.get(2 * i + 2));
     expect(groupOfRow.get(83)).toBe(groupOfRow.get(82));
     expect(groupOfRow.get(84)).toBe(groupOfRow.get(82));
-    expect(new Set(groupOfRow.values()).size).toBeGreaterThan(4);
+    expect(new Set(groupOfRow.values()).size).toBe(GROUPS_PER_WORKSPACE);
   });
 
-  it('sends every valid row once, in FIFO groups by key partition, with deduplication ids', async () => {
+  it('sends every valid row once, in the workspace FIFO groups by key partition, with deduplication ids', async () => {
     // Prepare
     const world = splitWorld();
     world.store.upload(KEY, lineCsv(3000));
@@ -89,15 +89,20 @@ describe('Function: splitFile', () => {
     expect(batches.map((b) => b.batchNo)).toEqual(batches.map((_, i) => i + 1));
     const rows = batches.flatMap((b) => b.rows.map((r) => r.input.rowNumber)).sort((a, b) => a - b);
     expect(rows).toEqual(Array.from({ length: 3000 }, (_, i) => i + 2));
-    const groups = new Map<string, number[]>();
+    const groupOfKeyValue = new Map<string, string>();
+    const rowsOfKeyValue = new Map<string, number[]>();
     world.batches.messages.forEach((message, i) => {
       const batch = batches[i] as BatchMessage;
-      expect(message.groupId).toMatch(new RegExp(`^${importId}#([0-9]|1[0-5])$`));
+      expect(message.groupId).toMatch(/^acme#[0-3]$/);
       expect(message.deduplicationId).toBe(`${importId}#${batch.batchNo}`);
-      groups.set(message.groupId as string, [
-        ...(groups.get(message.groupId as string) ?? []),
-        ...batch.rows.map((r) => r.input.rowNumber),
-      ]);
+      for (const { input } of batch.rows) {
+        expect(groupOfKeyValue.get(input.key.value) ?? message.groupId).toBe(message.groupId);
+        groupOfKeyValue.set(input.key.value, message.groupId as string);
+        rowsOfKeyValue.set(input.key.value, [
+          ...(rowsOfKeyValue.get(input.key.value) ?? []),
+          input.rowNumber,
+        ]);
+      }
       expect(batch).toMatchObject({
         kind: 'batch',
         workspace: 'acme',
@@ -106,10 +111,10 @@ describe('Function: splitFile', () => {
         key: 'phone',
       });
     });
-    // Unlinked rows spread over the import's groups; each group carries its rows in file order.
-    expect(groups.size).toBeGreaterThanOrEqual(BATCH_PARTITIONS / 2);
-    for (const rowsOfGroup of groups.values())
-      expect(rowsOfGroup).toEqual([...rowsOfGroup].sort((a, b) => a - b));
+    // Unlinked rows spread over the workspace's groups; a key value keeps one group and its file order.
+    expect(new Set(groupOfKeyValue.values()).size).toBe(GROUPS_PER_WORKSPACE);
+    for (const rowsOfKey of rowsOfKeyValue.values())
+      expect(rowsOfKey).toEqual([...rowsOfKey].sort((a, b) => a - b));
     const first = batches.flatMap((b) => b.rows).find((r) => r.input.rowNumber === 2);
     expect(first?.cells).toEqual(['王小明', mobile(0), 'u0@example.com', 'vip,tier 0']);
     expect(first?.input.key).toEqual({ name: 'phone', value: '+886900000000' });
