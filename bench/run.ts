@@ -40,7 +40,7 @@ import { measureSplitter, type SplitterResult, splitterSection } from './metrics
 
 /** The metrics each measurement produces. */
 const GROUPS = {
-  splitter: ['splitter_cpu_ratio', 'splitter_rss_ratio'],
+  splitter: ['splitter_cpu_ratio', 'splitter_rss_ratio', 'processor_parse_ns_per_row'],
   components: ['components_bytes_per_row', 'components_ns_per_row'],
   queues: ['sqs_messages_per_1000_rows', 'sqs_billed_requests_per_1000_rows'],
   imports: [

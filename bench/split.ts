@@ -19,6 +19,7 @@ import { isIssue } from '../shared/domain/channels.js';
 import { mapHeader } from '../shared/domain/header.js';
 import { createRowValidator } from '../shared/domain/row.js';
 import { readRecordBatches } from '../shared/pipeline/csv/reader.js';
+import { parseMessage } from '../shared/pipeline/messages.js';
 import type { ObjectHead, ObjectStore } from '../shared/pipeline/part-store.js';
 import type { MessageSender, OutgoingMessage } from '../shared/pipeline/split/ports.js';
 import { type SplitDeps, splitFile } from '../shared/pipeline/split/split-file.js';
@@ -85,16 +86,25 @@ class FileObjectStore implements ObjectStore {
 class CountingSender implements MessageSender {
   messages = 0;
   bytes = 0;
+  /** The bodies sent, when kept. */
+  readonly bodies: string[] = [];
+  constructor(private readonly keep = false) {}
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     this.messages += messages.length;
-    for (const m of messages) this.bytes += Buffer.byteLength(m.body);
+    for (const m of messages) {
+      this.bytes += Buffer.byteLength(m.body);
+      if (this.keep) this.bodies.push(m.body);
+    }
   }
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-async function split(file: string): Promise<{ rows: number; validRows: number; messages: number }> {
-  const batches = new CountingSender();
+async function split(
+  file: string,
+  keepBodies = false,
+): Promise<{ rows: number; validRows: number; messages: number; bodies: string[] }> {
+  const batches = new CountingSender(keepBodies);
   const ledger = new MemoryImportLedger();
   const deps: SplitDeps = {
     store: new FileObjectStore(file),
@@ -111,7 +121,18 @@ async function split(file: string): Promise<{ rows: number; validRows: number; m
   const rows = 'rowsTotal' in result ? result.rowsTotal : 0;
   const counts = [...ledger.jobs.values()][0]?.counts;
   const validRows = rows - (counts ? counts.failed + counts.skipped : 0);
-  return { rows, validRows, messages: batches.messages };
+  return { rows, validRows, messages: batches.messages, bodies: batches.bodies };
+}
+
+/** The processor's reading of the batch messages of a split of `file`: returns a run over them, and their rows. */
+async function processorParse(file: string): Promise<{ run: () => Promise<number>; rows: number }> {
+  const { bodies, validRows } = await split(file, true);
+  const run = async () => {
+    let rows = 0;
+    for (const body of bodies) rows += parseMessage(body, 'batch').rows.length;
+    return rows;
+  };
+  return { run, rows: validRows };
 }
 
 /** CPU time (user + system) of `run`, in microseconds. */
@@ -200,6 +221,8 @@ export interface SplitBenchResult {
     readonly validator: number;
     readonly splitter: number;
   };
+  /** CPU to parse the batch messages in the processor (`parseMessage`), per valid row, in nanoseconds. */
+  readonly processorParseNsPerRow: number;
   /** Splitter CPU per row over csv-parse CPU per row (goal ≤ 2.0). */
   readonly ratio: number;
   /** The same without the domain's row validation: what the splitter itself adds. */
@@ -231,6 +254,8 @@ export async function runSplitBench(
     const splitter = await median(runs, async () => {
       ({ messages, validRows } = await split(file));
     });
+    const parsing = await processorParse(file);
+    const parseMicros = await median(runs, parsing.run);
     const big = path.join(dir, 'big.csv');
     await writeCsv(big, bigRows);
     const peakRss = [
@@ -247,6 +272,7 @@ export async function runSplitBench(
         validator: perRow(validator),
         splitter: perRow(splitter),
       },
+      processorParseNsPerRow: (parseMicros * 1000) / parsing.rows,
       ratio: splitter / csvParse,
       ratioWithoutValidation: (splitter - validator) / csvParse,
       messagesPer1000ValidRows: (messages / validRows) * 1000,
@@ -282,6 +308,9 @@ function printTable(r: SplitBenchResult): void {
     Object.fromEntries(
       r.peakRss.map((p) => [`${p.rows.toLocaleString('en')} rows`, { 'peak RSS MiB': p.peakMiB.toFixed(0) }]),
     ),
+  );
+  console.log(
+    `Processor: parsing batch messages, ${r.processorParseNsPerRow.toFixed(0)} ns CPU per valid row`,
   );
   console.log(`Batch messages per 1,000 valid rows: ${r.messagesPer1000ValidRows.toFixed(2)} (goal ≤ 2)`);
 }

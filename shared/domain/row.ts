@@ -9,11 +9,13 @@ import { unguard } from './formula-guard.js';
 import type { ColumnBinding, HeaderMapping } from './header.js';
 import { DEFAULT_LIMITS, type ImportLimits } from './limits.js';
 import {
+  type Channel,
   type CustomValue,
   EDM_STATUSES,
   type EdmStatus,
   GENDERS,
   type Issue,
+  type KeyName,
   type RowInput,
   WHATSAPP_STATUSES,
   type WhatsappStatus,
@@ -248,19 +250,6 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
         : [];
   const keyEmpty = issue('KEY_EMPTY', { column: keyName });
 
-  const keyValue = (draft: Draft): string | undefined => {
-    switch (key) {
-      case 'line_uid':
-        return draft.lineUid;
-      case 'customer_id':
-        return draft.profile.customerId;
-      case 'email':
-        return channel === 'edm' ? draft.edmEmail : draft.profile.email;
-      case 'phone':
-        return channel === 'whatsapp' ? draft.whatsappMobile : draft.profile.phone;
-    }
-  };
-
   return (cells, rowNumber) => {
     if (cells.length > width) {
       // The cells do not line up with the columns: nothing else of the row can be judged.
@@ -296,7 +285,9 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
       assign(draft, normalised);
     }
     if (problems.length > 0) return notApplied(problems, draft.warnings);
-    return { ok: true, row: toRowInput(draft, rowNumber, { name: key, value: keyValue(draft) as string }) };
+    const row = toRowInput(draft, rowNumber, key);
+    row.key.value = keyValueOf(row, channel, key) as string;
+    return { ok: true, row };
   };
 }
 
@@ -311,12 +302,41 @@ function notApplied(problems: Problem[], warnings: Issue[]): RowResult {
     : { ok: false, outcome, error: first, warnings };
 }
 
-function toRowInput(draft: Draft, rowNumber: number, key: RowInput['key']): RowInput {
+/**
+ * The Key Value of a validated row: the normalised value of the key's column (RULES §4). An EDM file's
+ * `email` and a WhatsApp file's `WhatsApp_mobile` are channel primary keys, so they are read there.
+ *
+ * @example
+ * keyValueOf({ profile: { phone: '+886912345678' } }, 'line', 'phone'); // '+886912345678'
+ * keyValueOf({ profile: {}, whatsapp: { mobile: '+886912345678', status: 'opted_in' } }, 'whatsapp', 'phone');
+ */
+export function keyValueOf(
+  row: Pick<RowInput, 'profile' | 'line' | 'edm' | 'whatsapp'>,
+  channel: Channel,
+  key: KeyName,
+): string | undefined {
+  switch (key) {
+    case 'line_uid':
+      return row.line?.uid;
+    case 'customer_id':
+      return row.profile.customerId;
+    case 'email':
+      return channel === 'edm' ? row.edm?.email : row.profile.email;
+    case 'phone':
+      return channel === 'whatsapp' ? row.whatsapp?.mobile : row.profile.phone;
+  }
+}
+
+function toRowInput(
+  draft: Draft,
+  rowNumber: number,
+  key: KeyName,
+): RowInput & { readonly key: { value: string } } {
   const row: {
     -readonly [K in keyof RowInput]: RowInput[K];
-  } = {
+  } & { key: { readonly name: KeyName; value: string } } = {
     rowNumber,
-    key,
+    key: { name: key, value: '' },
     profile: draft.profile,
     tags: draft.tags,
     custom: draft.custom,

@@ -5,6 +5,7 @@
 import type { Channel, Issue, KeyName, Outcome, RowCounts, RowInput } from '../domain/model.js';
 import { describeText, jsonFailure } from '../ids.js';
 import { PARTS_PREFIX, REPORTS_PREFIX } from '../resources.js';
+import { decodeRows, InvalidBatchFieldsError } from './batch-rows.js';
 import type { RecordPosition } from './split/messages.js';
 
 /** One data row in a batch: the original cells as uploaded (for the report) and the validated input. */
@@ -137,6 +138,15 @@ export function emptyCounts(): RowCounts {
   return { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
 }
 
+/**
+ * A batch message as the splitter writes it: the rows in the compact form of `batch-rows.ts` (`fields`
+ * names the values of each row array). `parseMessage` turns it into a {@link BatchMessage}.
+ */
+export interface CompactBatchMessage extends Omit<BatchMessage, 'rows'> {
+  readonly fields: readonly string[];
+  readonly rows: readonly (readonly unknown[])[];
+}
+
 /** Any message of the pipeline's queues. */
 export type QueueMessage = BatchMessage | AggregateMessage;
 
@@ -151,9 +161,12 @@ export class MalformedMessageError extends Error {
 /**
  * Parses a queue message body of the expected kind, checking the fields every consumer relies on. The
  * producers are our own stages, so a malformed body is a bug: it throws and the message dead-letters.
+ * A batch's rows come back as {@link BatchRow} objects whether they were sent compact (with `fields`, as
+ * the splitter writes them) or as objects (as splitters before the compact form did).
  *
  * @example
  * const message = parseMessage(record.body, 'aggregate'); // AggregateMessage
+ * const batch = parseMessage(record.body, 'batch'); // BatchMessage, rows decoded
  */
 export function parseMessage<K extends QueueMessage['kind']>(
   body: string,
@@ -173,6 +186,18 @@ export function parseMessage<K extends QueueMessage['kind']>(
   }
   if (kind === 'batch' && (typeof value.batchNo !== 'number' || !Array.isArray(value.rows))) {
     throw new MalformedMessageError(kind, 'batchNo or rows is missing', body);
+  }
+  const fields = (value as { fields?: unknown }).fields;
+  if (kind === 'batch' && fields !== undefined) {
+    if (!Array.isArray(fields)) throw new MalformedMessageError(kind, 'fields is not a list', body);
+    const { fields: _, ...batch } = value as unknown as CompactBatchMessage;
+    try {
+      const message: BatchMessage = { ...batch, rows: decodeRows(fields, batch.rows, batch) };
+      return message as Extract<QueueMessage, { kind: K }>;
+    } catch (err) {
+      if (!(err instanceof InvalidBatchFieldsError)) throw err;
+      throw new MalformedMessageError(kind, err.message, body);
+    }
   }
   return value as Extract<QueueMessage, { kind: K }>;
 }

@@ -16,7 +16,7 @@ import { mapHeader } from '../../shared/domain/header.js';
 import { type Contact, OUTCOMES, type RowCounts, type RowInput } from '../../shared/domain/model.js';
 import { createRowValidator } from '../../shared/domain/row.js';
 import { parsePart } from '../../shared/pipeline/aggregate/part-file.js';
-import { type BatchMessage, emptyCounts, partsPrefix } from '../../shared/pipeline/messages.js';
+import { type BatchMessage, emptyCounts, parseMessage, partsPrefix } from '../../shared/pipeline/messages.js';
 import type { ContactStore, ImportJob } from '../../shared/pipeline/ports.js';
 import { processBatch } from '../../shared/pipeline/process-batch.js';
 import { isContinuation } from '../../shared/pipeline/split/messages.js';
@@ -160,7 +160,7 @@ async function splitAll(
   const groups = new Map<string, BatchMessage[]>();
   for (const message of batches.messages) {
     const group = message.groupId ?? 'none';
-    groups.set(group, [...(groups.get(group) ?? []), JSON.parse(message.body) as BatchMessage]);
+    groups.set(group, [...(groups.get(group) ?? []), parseMessage(message.body, 'batch')]);
   }
   return { imports, groups };
 }

@@ -18,13 +18,13 @@ import type { PipelineLogger } from '../aggregate/aggregate.js';
 import { enqueueAggregationIfComplete, type SendAggregate } from '../aggregate/enqueue.js';
 import type { Notifier } from '../aggregate/notifier.js';
 import { formatPart } from '../aggregate/part-file.js';
+import { type BatchRowEncoder, createRowEncoder } from '../batch-rows.js';
 import type { Delimiter } from '../csv/delimiter.js';
 import { ENCODING_NAMES, type Encoding, encodingLabel } from '../csv/encoding.js';
 import { openCsv, readRecordBatches } from '../csv/reader.js';
 import type { CsvRecord } from '../csv/tokenizer.js';
 import { batchGroupId } from '../message-groups.js';
 import {
-  type BatchRow,
   componentsKey,
   emptyCounts,
   type ManifestEntry,
@@ -427,6 +427,7 @@ class FileSplit {
   private readonly envelopeBytes: number;
 
   private readonly validate: RowValidator;
+  private readonly encoder: BatchRowEncoder;
 
   constructor(
     private readonly deps: SplitDeps,
@@ -446,9 +447,13 @@ class FileSplit {
     this.importId = context.job.importId;
     this.channel = context.mapping.channel;
     this.key = context.mapping.key;
+    this.encoder = createRowEncoder(context.mapping, { components: context.tags !== undefined });
+    this.envelopeBytes = Buffer.byteLength(this.envelope(Number.MAX_SAFE_INTEGER)) + 2;
     const count = this.partitions + 1;
     const checkpoint = context.checkpoint;
-    this.buffers = Array.from({ length: count }, () => new RowBuffer());
+    // A partition's buffer keeps room for the envelope in front, so that a message is made in one piece.
+    const head = (index: number) => (index < this.partitions ? this.envelopeBytes : 0);
+    this.buffers = Array.from({ length: count }, (_, index) => new RowBuffer(head(index)));
     this.flushed = checkpoint ? [...checkpoint.flushed] : new Array<number>(count).fill(0);
     if (this.flushed.length !== count) {
       throw new SplitStateError(
@@ -458,7 +463,7 @@ class FileSplit {
     }
     this.skipUpTo = [...this.flushed];
     for (const carried of checkpoint?.carried ?? []) {
-      this.buffers[carried.index] = RowBuffer.restore(carried);
+      this.buffers[carried.index] = RowBuffer.restore(carried, head(carried.index));
       this.skipUpTo[carried.index] = carried.rowNumbers[carried.rowNumbers.length - 1] ?? 0;
     }
     this.nextBatchNo = checkpoint?.nextBatchNo ?? 1;
@@ -466,7 +471,6 @@ class FileSplit {
     this.lastRowRead = checkpoint?.lastRowRead ?? 1;
     this.manifestSequence = checkpoint?.manifestSequence ?? 0;
     this.invocation = (checkpoint?.invocation ?? 0) + 1;
-    this.envelopeBytes = Buffer.byteLength(this.envelope(Number.MAX_SAFE_INTEGER)) + 2;
   }
 
   private envelope(batchNo: number): string {
@@ -475,6 +479,7 @@ class FileSplit {
     return batchEnvelope(
       { workspace, importId, channel, key, importedAt: createdAt, ...(dryRun ? { dryRun } : {}) },
       batchNo,
+      this.encoder.fields,
     );
   }
 
@@ -563,13 +568,13 @@ class FileSplit {
     }
     const { tags } = this.context;
     const component = tags ? componentOf(tags, record.rowNumber) : undefined;
-    const row: BatchRow = {
-      cells: record.cells,
-      input: result.row,
-      ...(component === undefined ? {} : { component }),
-    };
-    const json = JSON.stringify(row);
-    const bytes = Buffer.byteLength(json) + 1;
+    // A component's rows share a message group; a row of none goes by its key value.
+    const index =
+      component === undefined
+        ? partitionOf(result.row.key.value, this.partitions)
+        : component % this.partitions;
+    const buffer = this.buffers[index] as RowBuffer;
+    const bytes = buffer.measure(this.encoder.encode(record.cells, result.row, component));
     if (bytes + this.envelopeBytes > MAX_MESSAGE_BYTES) {
       const detail = `the row is ${bytes} bytes once read, more than a batch message can carry (${MAX_MESSAGE_BYTES - this.envelopeBytes})`;
       return this.addInvalid(record, {
@@ -580,22 +585,16 @@ class FileSplit {
         cells: record.cells,
       });
     }
-    // A component's rows share a message group; a row of none goes by its key value.
-    const index =
-      component === undefined
-        ? partitionOf(result.row.key.value, this.partitions)
-        : component % this.partitions;
     if (record.rowNumber <= (this.skipUpTo[index] as number)) return undefined;
-    const buffer = this.buffers[index] as RowBuffer;
     if (
       buffer.wouldOverflow(bytes, this.tuning.maxBatchBytes - this.envelopeBytes, this.tuning.maxBatchRows)
     ) {
       return this.flushBatch(index).then(() => {
-        buffer.add(record, json, bytes);
+        buffer.add(record);
         return undefined;
       });
     }
-    buffer.add(record, json, bytes);
+    buffer.add(record);
     return undefined;
   }
 
@@ -603,16 +602,15 @@ class FileSplit {
   private addInvalid(record: CsvRecord, row: PartRow): Promise<undefined> | undefined {
     const index = this.partitions;
     if (record.rowNumber <= (this.skipUpTo[index] as number)) return undefined;
-    const json = JSON.stringify(row);
-    const bytes = Buffer.byteLength(json) + 1;
     const buffer = this.buffers[index] as RowBuffer;
+    const bytes = buffer.measure(JSON.stringify(row));
     if (buffer.wouldOverflow(bytes, this.tuning.maxPartBytes, this.tuning.maxPartRows)) {
       return this.flushInvalid().then(() => {
-        buffer.add(record, json, bytes);
+        buffer.add(record);
         return undefined;
       });
     }
-    buffer.add(record, json, bytes);
+    buffer.add(record);
     return undefined;
   }
 
@@ -620,9 +618,8 @@ class FileSplit {
   private async flushBatch(index: number): Promise<void> {
     const buffer = this.buffers[index] as RowBuffer;
     const start = buffer.first as RecordPosition;
-    const { rows, rowNumbers } = buffer.take();
     const batchNo = this.nextBatchNo++;
-    const body = `${this.envelope(batchNo)}${rows.join(',')}]}`;
+    const { body, bytes, rowNumbers } = buffer.takeMessage(this.envelope(batchNo), ']}');
     this.outbox.push({
       body,
       // A partition's batches share one group, so a component's rows stay in file order (message-groups.ts).
@@ -631,14 +628,14 @@ class FileSplit {
     });
     this.manifest.push({ batchNo, rowNumbers, start });
     this.flushed[index] = rowNumbers[rowNumbers.length - 1] as number;
-    this.outboxBytes += Buffer.byteLength(body);
+    this.outboxBytes += bytes;
     if (this.outboxBytes >= this.tuning.outboxBytes) await this.sendOutbox();
   }
 
   /** The invalid rows become a splitter part, recorded like any batch (part first, marker second). */
   private async flushInvalid(): Promise<void> {
     const index = this.partitions;
-    const { rows: serialised } = (this.buffers[index] as RowBuffer).take();
+    const { rows: serialised } = (this.buffers[index] as RowBuffer).takeRows();
     const rows = partRows(serialised);
     const batchNo = this.nextBatchNo++;
     const firstRow = (rows[0] as PartRow).rowNumber;

@@ -9,7 +9,7 @@ import { SqsSender } from '../../../shared/adapters/sqs-sender.js';
 import { DynamoWorkspaceStore } from '../../../shared/adapters/workspace-store.js';
 import { queueUrlVariable } from '../../../shared/config.js';
 import { parsePart } from '../../../shared/pipeline/aggregate/part-file.js';
-import { type BatchMessage, partsPrefix } from '../../../shared/pipeline/messages.js';
+import { type BatchMessage, parseMessage, partsPrefix } from '../../../shared/pipeline/messages.js';
 import { type SplitDeps, splitFile } from '../../../shared/pipeline/split/split-file.js';
 import type { QueueId } from '../../../shared/resources.js';
 import { useEmulator } from '../../helpers/emulator.js';
@@ -50,9 +50,7 @@ async function upload(key: string, body: Uint8Array | string): Promise<void> {
 }
 
 function batchesIn(messages: Message[]): BatchMessage[] {
-  return messages
-    .map((m) => JSON.parse(m.Body as string) as BatchMessage)
-    .sort((a, b) => a.batchNo - b.batchNo);
+  return messages.map((m) => parseMessage(m.Body as string, 'batch')).sort((a, b) => a.batchNo - b.batchNo);
 }
 
 /** A batch as the processor sees it, without the ids that differ between two imports of the same bytes. */

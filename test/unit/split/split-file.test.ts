@@ -1,7 +1,13 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { ENCODING_NAMES } from '../../../shared/pipeline/csv/encoding.js';
-import type { BatchMessage, ManifestEntry, PartHeader, PartRow } from '../../../shared/pipeline/messages.js';
+import {
+  type BatchMessage,
+  type ManifestEntry,
+  type PartHeader,
+  type PartRow,
+  parseMessage,
+} from '../../../shared/pipeline/messages.js';
 import type { SplitResult } from '../../../shared/pipeline/split/split-file.js';
 import { GROUPS_PER_WORKSPACE } from '../../../shared/resources.js';
 import { chineseName, encode, lineCsv, mobile } from '../../helpers/split/fixtures.js';
@@ -10,7 +16,7 @@ import { BUCKET, type SplitWorld, splitWorld } from '../../helpers/split/world.j
 const KEY = 'incoming/acme/line/phone/contacts.csv';
 
 function batchesOf(world: SplitWorld): BatchMessage[] {
-  return world.batches.messages.map((m) => JSON.parse(m.body) as BatchMessage);
+  return world.batches.messages.map((m) => parseMessage(m.body, 'batch'));
 }
 
 async function partsOf(world: SplitWorld): Promise<{ header: PartHeader; rows: PartRow[] }[]> {
@@ -65,7 +71,7 @@ describe('Function: splitFile', () => {
     // Assess
     const groupOfRow = new Map<number, string>();
     world.batches.messages.forEach((message) => {
-      for (const r of (JSON.parse(message.body) as BatchMessage).rows)
+      for (const r of parseMessage(message.body, 'batch').rows)
         groupOfRow.set(r.input.rowNumber, message.groupId as string);
     });
     for (let i = 0; i < 40; i++) expect(groupOfRow.get(2 * i + 3)).toBe(groupOfRow.get(2 * i + 2));
@@ -522,7 +528,10 @@ describe('Function: splitFile', () => {
 
   it('fails a row too large for a batch message', async () => {
     const world = splitWorld({ limits: { maxFileBytes: 1e9, maxRows: 100, maxCellBytes: 2_000_000 } });
-    world.store.upload(KEY, `name,phone,note\nAnn,0912345678,${'x'.repeat(600_000)}\nBob,0912345679,short\n`);
+    world.store.upload(
+      KEY,
+      `name,phone,note\nAnn,0912345678,${'x'.repeat(1_100_000)}\nBob,0912345679,short\n`,
+    );
 
     await world.splitAll(KEY);
 
