@@ -28,7 +28,7 @@ import { cliStartupSection, measureCliStartup } from './metrics/cli-startup.js';
 import { type ComponentsResult, componentsSection, measureComponents } from './metrics/components.js';
 import { type E2eResult, endToEndSection, measureEndToEnd } from './metrics/e2e.js';
 import { encodingSection, measureEncodings } from './metrics/encodings.js';
-import { importSection, measureImports, type PhaseName, type PhaseResult } from './metrics/import-costs.js';
+import { type ImportPhases, importSection, measureImports } from './metrics/import-costs.js';
 import {
   measureProcessorCpu,
   type ProcessorCpuResult,
@@ -53,6 +53,7 @@ const GROUPS = {
     'dynamodb_wcu_floor_per_row_update',
     'dynamodb_wcu_per_row_update',
     'reimport_wcu_per_row',
+    'reimport_unique_keys_wcu_per_row',
     'cost_usd_per_million_rows',
     'naive_cost_usd_per_million_rows',
   ],
@@ -150,7 +151,7 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
   const sections: Section[] = [];
   let splitter: SplitterResult | undefined;
   let components: ComponentsResult | undefined;
-  let imports: Record<PhaseName, PhaseResult> | undefined;
+  let imports: ImportPhases | undefined;
   let e2e: E2eResult | undefined;
   if (needs('splitter')) {
     progress(
@@ -198,7 +199,10 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
     if (needs('imports')) {
       progress(`imports: ${sizes.importRows.toLocaleString('en')} rows, first / update / reimport, metered`);
       const first = generatedImport('line', sizes.importRows, 1);
-      imports = await measureImports(env, { first, update: updateOf(first) });
+      const unique = wanted.has('reimport_unique_keys_wcu_per_row')
+        ? generatedImport('line', Math.ceil(sizes.importRows / 3), 2, { duplicateRate: 0 })
+        : undefined;
+      imports = await measureImports(env, { first, update: updateOf(first), ...(unique ? { unique } : {}) });
       if (processor) sections.push(processorSection(processor, imports.first));
       const cpuSecondsPerRow = processor && processorCpuSecondsPerRow(processor, imports.first);
       sections.push(importSection(imports, cpuSecondsPerRow));

@@ -42,6 +42,8 @@ export interface TableUsage {
   failedConditions: number;
   /** Transactions cancelled (billed as if prepared, nothing written). */
   cancelledTransactions: number;
+  /** Read calls and read units by what they were for (the functions that made them, see `AwsMeter`). */
+  readonly reads: Record<string, { calls: number; units: number }>;
 }
 
 /** Usage per table name. */
@@ -56,6 +58,7 @@ function emptyTableUsage(): TableUsage {
     transactionalWriteUnits: 0,
     failedConditions: 0,
     cancelledTransactions: 0,
+    reads: {},
   };
 }
 
@@ -209,18 +212,30 @@ export class DynamoMeter {
 
   /**
    * Meters one call. `input` is the request as the caller wrote it (`native`: the document client's form);
-   * `send` performs it with the request it is given and returns the output in the same form.
+   * `send` performs it with the request it is given and returns the output in the same form. `purpose`
+   * labels a read in the breakdown by purpose.
    */
   async call(
     operation: string,
     input: Input,
     native: boolean,
+    purpose: string,
     send: (input: Input) => Promise<Input>,
   ): Promise<Input> {
-    for (const table of tablesOf(operation, input)) await this.schema(table);
+    const tables = tablesOf(operation, input);
+    for (const table of tables) await this.schema(table);
     if (WRITES.has(operation)) return this.write(operation, input, new Wire(native), send);
     const output = await send(input);
+    const before = tables.map((table) => this.usageOf(table).readUnits);
     this.read(operation, input, output, new Wire(native));
+    for (const [i, table] of tables.entries()) {
+      const reads = this.usageOf(table).reads;
+      const label = `${operation} ${purpose}`;
+      const seen = reads[label] ?? { calls: 0, units: 0 };
+      reads[label] = seen;
+      seen.calls += 1;
+      seen.units += this.usageOf(table).readUnits - (before[i] ?? 0);
+    }
     return output;
   }
 

@@ -15,24 +15,39 @@ export interface ImportFile {
   readonly rows: number;
 }
 
-/**
- * A generated import file (see `bench/generate.ts`: realistic rows, about 10 % repeated key values and 5 %
- * invalid rows) with the object key that imports it into `workspace`.
- *
- * @example
- * generatedImport('line', 1000, 7).key; // 'incoming/bench/line/phone/first-7.csv'
- */
 /** The workspace the benchmarks import into; it is registered when the emulator is provisioned. */
 export const BENCH_WORKSPACE = 'bench';
 
+export interface GeneratedImportOptions {
+  /** @default BENCH_WORKSPACE */
+  readonly workspace?: string;
+  /** Share of rows that repeat an earlier row's key value (0: every key value once). @default 0.1 */
+  readonly duplicateRate?: number;
+}
+
+/**
+ * A generated import file (see `bench/generate.ts`: realistic rows, about 10 % repeated key values unless
+ * `duplicateRate` says otherwise, and 5 % invalid rows) with the object key that imports it into its
+ * workspace.
+ *
+ * @example
+ * generatedImport('line', 1000, 7).key; // 'incoming/bench/line/phone/first-7.csv'
+ * generatedImport('line', 1000, 8, { duplicateRate: 0 }).key; // 'incoming/bench/line/phone/unique-8.csv'
+ */
 export function generatedImport(
   channel: Channel,
   rows: number,
   seed: number,
-  workspace = BENCH_WORKSPACE,
+  { workspace = BENCH_WORKSPACE, duplicateRate }: GeneratedImportOptions = {},
 ): ImportFile {
-  const file = generateCsv({ channel, rows, seed });
-  return { key: `incoming/${workspace}/${channel}/${file.key}/first-${seed}.csv`, csv: file.text, rows };
+  const file = generateCsv({
+    channel,
+    rows,
+    seed,
+    ...(duplicateRate === undefined ? {} : { duplicateRate }),
+  });
+  const name = duplicateRate === 0 ? 'unique' : 'first';
+  return { key: `incoming/${workspace}/${channel}/${file.key}/${name}-${seed}.csv`, csv: file.text, rows };
 }
 
 const NAME_COLUMNS = new Set(['name', 'display_name']);

@@ -87,6 +87,27 @@ function rowsOf(body: string): number {
   return Array.isArray(rows) ? rows.length : 0;
 }
 
+/** Frames of the pipeline's own code (not the table wrapper, the retry or the meter). */
+const PIPELINE_FRAME = /at (?:async )?([\w$.<>]+) \(.*\/(?:shared|functions)\/(?!adapters\/dynamo\/)/;
+
+/**
+ * What a call is for, from the stack of its caller (async frames included): the innermost pipeline
+ * functions that made it, e.g. `DynamoContactStore.resolve ← WorkingSet.load ← planBatch`.
+ */
+function purposeOf(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 60;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  const names: string[] = [];
+  for (const line of stack.split('\n')) {
+    const name = PIPELINE_FRAME.exec(line)?.[1];
+    if (name && names.at(-1) !== name) names.push(name);
+    if (names.length === 3) break;
+  }
+  return names.length > 0 ? names.join(' ← ') : 'unknown';
+}
+
 type Input = Record<string, unknown>;
 type Handler = (args: { input: Input }) => Promise<{ output: unknown }>;
 interface Context {
@@ -120,6 +141,8 @@ export class AwsMeter {
   private readonly attached = new WeakSet<object>();
   /** Inputs of document-client commands: their items are in the native form, not the wire format. */
   private readonly nativeInputs = new WeakSet<object>();
+  /** What each DynamoDB call is for: the pipeline's functions that made it (see `purposeOf`). */
+  private readonly purposes = new WeakMap<object, string>();
   /** While false the middleware passes calls through untouched. */
   enabled = true;
 
@@ -143,8 +166,11 @@ export class AwsMeter {
       const original = prototype.send;
       prototype.send = function (this: Sendable, command, ...rest) {
         meter.attach(this);
-        if (this instanceof DynamoDBDocumentClient && typeof command?.input === 'object' && command.input) {
-          meter.nativeInputs.add(command.input);
+        const input = typeof command?.input === 'object' && command.input ? command.input : undefined;
+        if (input && this instanceof DynamoDBDocumentClient) meter.nativeInputs.add(input);
+        const dynamo = this instanceof DynamoDBDocumentClient || this instanceof DynamoDBClient;
+        if (input && dynamo && meter.enabled && !meter.purposes.has(input)) {
+          meter.purposes.set(input, purposeOf());
         }
         return original.call(this, command, ...rest);
       };
@@ -190,6 +216,7 @@ export class AwsMeter {
           operation,
           args.input,
           this.nativeInputs.has(args.input),
+          this.purposes.get(args.input) ?? 'unknown',
           async (input) => {
             result = await next(input === args.input ? args : { ...args, input });
             return result.output as Input;

@@ -137,8 +137,13 @@ async function runPhase(
   };
 }
 
+/** The three imports, and the re-import of a file whose key values are unique when one was measured. */
+export type ImportPhases = Record<PhaseName, PhaseResult> & { readonly reimportUnique?: PhaseResult };
+
 /**
- * Runs the three imports on a fresh pipeline with every AWS call metered.
+ * Runs the three imports on a fresh pipeline with every AWS call metered. With `unique` (a file in which
+ * every key value is written once), that file is imported too, then imported again and metered: a
+ * re-import in which no row repeats a key value of the file.
  *
  * @example
  * const phases = await measureImports(env, { first, update });
@@ -146,8 +151,8 @@ async function runPhase(
  */
 export async function measureImports(
   env: LocalEnvironment,
-  files: { readonly first: ImportFile; readonly update: ImportFile },
-): Promise<Record<PhaseName, PhaseResult>> {
+  files: { readonly first: ImportFile; readonly update: ImportFile; readonly unique?: ImportFile },
+): Promise<ImportPhases> {
   const meter = new AwsMeter(env.clients.dynamodb);
   for (const client of Object.values(env.clients)) meter.exclude(client);
   const uninstall = meter.install();
@@ -157,7 +162,10 @@ export async function measureImports(
     const update = await runPhase('update', files.update, pipeline, meter);
     // The same object key again: a new version, so a new import of the same rows.
     const reimport = await runPhase('reimport', files.update, pipeline, meter);
-    return { first, update, reimport };
+    if (!files.unique) return { first, update, reimport };
+    await pipeline.importFile(files.unique);
+    const reimportUnique = await runPhase('reimport', files.unique, pipeline, meter);
+    return { first, update, reimport, reimportUnique };
   } finally {
     meter.enabled = false;
     uninstall();
@@ -191,6 +199,24 @@ function callsText(usage: DynamoUsage): string {
     .join('; ');
 }
 
+/** Read units per row by purpose (the functions that read), largest first. */
+function readsText(phase: PhaseResult): string {
+  const reads = new Map<string, { calls: number; units: number }>();
+  for (const [table, usage] of Object.entries(phase.dynamodb)) {
+    for (const [purpose, seen] of Object.entries(usage.reads)) {
+      const label = `${table.replace(/^.*-/, '')} ${purpose}`;
+      const sum = reads.get(label) ?? { calls: 0, units: 0 };
+      reads.set(label, { calls: sum.calls + seen.calls, units: sum.units + seen.units });
+    }
+  }
+  return [...reads]
+    .sort((a, b) => b[1].units - a[1].units)
+    .map(
+      ([label, { calls, units }]) => `${(units / phase.rows).toFixed(2)} RCU/row (${calls} calls) ${label}`,
+    )
+    .join('; ');
+}
+
 function costText(cost: CostBreakdown): string {
   const reads = cost.dynamodb - cost.dynamodbWrites;
   return `DynamoDB writes $${cost.dynamodbWrites.toFixed(3)} + reads $${reads.toFixed(3)}, SQS $${cost.sqs.toFixed(3)}, S3 $${cost.s3.toFixed(3)}, Lambda $${cost.lambda.toFixed(3)}`;
@@ -200,8 +226,8 @@ function costText(cost: CostBreakdown): string {
  * The section of the report. Handler CPU per row comes from `cpuSecondsPerRow` (processor_cpu_us_per_row)
  * when given: the metered run also spends CPU on its own bookkeeping and on the emulator's connections.
  */
-export function importSection(phases: Record<PhaseName, PhaseResult>, cpuSecondsPerRow?: number): Section {
-  const { first, update, reimport } = phases;
+export function importSection(phases: ImportPhases, cpuSecondsPerRow?: number): Section {
+  const { first, update, reimport, reimportUnique } = phases;
   const a = perRow(first);
   const b = perRow(update);
   const again = perRow(reimport);
@@ -235,6 +261,16 @@ export function importSection(phases: Record<PhaseName, PhaseResult>, cpuSeconds
         digits: 3,
         goal: { max: 0, text: '0' },
       },
+      ...(reimportUnique
+        ? [
+            {
+              name: 'reimport_unique_keys_wcu_per_row',
+              value: perRow(reimportUnique).contactWriteUnits,
+              digits: 3,
+              goal: { max: 0, text: '0' },
+            },
+          ]
+        : []),
       {
         name: 'cost_usd_per_million_rows',
         value: cost.total,
@@ -247,8 +283,15 @@ export function importSection(phases: Record<PhaseName, PhaseResult>, cpuSeconds
       `Imports of a generated ${first.rows.toLocaleString('en')}-row LINE file (key phone) through the whole local pipeline, every AWS call metered by SDK middleware on the real handlers' clients; units computed from item sizes as DynamoDB bills them (moto's ConsumedCapacity is a constant): first = empty workspace ${JSON.stringify(first.counts)}; update = the same key values, a changed name and one more tag on every row ${JSON.stringify(update.counts)}; reimport = the update file uploaded again ${JSON.stringify(reimport.counts)}.`,
       'write floor: for every item of the contacts table whose stored state the import changed, the units of ONE non-transactional write from its state before to its state after (⌈max(size before, size after) / 1 KB⌉, at least 1) plus the index-entry writes that change implies (byWorkspace, KEYS_ONLY). Bookkeeping (job, batch markers), transactions (×2), failed conditions and a contact written twice are above it.',
       `first: ${a.writeUnits.toFixed(2)} WCU/row = contacts ${a.contactWriteUnits.toFixed(2)} + imports-table bookkeeping ${a.bookkeepingWriteUnits.toFixed(3)} (${first.floor.items} items changed, ${first.floor.profiles} profiles); ${a.readUnits.toFixed(2)} RCU/row (strongly consistent, a key not found still costs 1); calls: ${callsText(first.dynamodb)}.`,
+      `reads of first by purpose: ${readsText(first)}.`,
+      `reads of update by purpose: ${readsText(update)}.`,
       `update: ${b.writeUnits.toFixed(2)} WCU/row = contacts ${b.contactWriteUnits.toFixed(2)} + bookkeeping ${b.bookkeepingWriteUnits.toFixed(3)}; ${b.readUnits.toFixed(2)} RCU/row; calls: ${callsText(update.dynamodb)}.`,
       `reimport_wcu_per_row: contacts-table write units per row when every row is already applied (${reimport.floor.items} items changed); the imports-table bookkeeping adds ${again.bookkeepingWriteUnits.toFixed(3)} WCU/row; calls: ${callsText(reimport.dynamodb)}.`,
+      ...(reimportUnique
+        ? [
+            `reimport_unique_keys_wcu_per_row: the same for a generated ${reimportUnique.rows.toLocaleString('en')}-row file in which no key value repeats, imported once and then again ${JSON.stringify(reimportUnique.counts)}; calls: ${callsText(reimportUnique.dynamodb)}.`,
+          ]
+        : []),
       `cost_usd_per_million_rows (first import, ${describeUsage(usage)}): ${costText(cost)} = ×${(cost.total / floorCost).toFixed(2)} the write floor's $${floorCost.toFixed(2)} (reads alone are ${(((cost.dynamodb - cost.dynamodbWrites) / floorCost) * 100).toFixed(0)} % of it); the update import costs $${updateCost.total.toFixed(2)} (${costText(updateCost)}). Lambda GB-s are modelled at ${PIPELINE_FUNCTIONS.processor.memorySize} MB: handler CPU measured ${cpuSecondsPerRow === undefined ? 'in this metered run (inflated by the metering)' : 'as processor_cpu_us_per_row (the processor alone, its SDK work per call included)'}, stretched ×${(MB_PER_VCPU / PIPELINE_FUNCTIONS.processor.memorySize).toFixed(2)} (the function's share of a vCPU), plus request waits at ${LATENCY_MS.dynamodb} ms a DynamoDB call (writes ${PROCESSOR_WRITES_IN_FLIGHT} in flight), ${LATENCY_MS.s3} ms an S3 call, ${LATENCY_MS.sqs} ms an SQS send — the local wall time (${first.rows.toLocaleString('en')} rows: ${Object.values(
         first.handlers,
       )

@@ -22,6 +22,7 @@
  * contacts a second. `list` reads the shards and merges them back into contact id order.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { canonicalJson } from '../domain/apply.js';
 import { identitiesOf, identityKey } from '../domain/identities.js';
 import { type Contact, type Holder, type Identity, UNIQUE_IDENTITY_TYPES } from '../domain/model.js';
 import { hash32 } from '../ids.js';
@@ -170,15 +171,6 @@ function toItem(workspace: string, contact: Contact, stamp?: string): Item {
 function fromItem(item: Item): Contact {
   const { pk: _pk, sk: _sk, gsi1pk: _gpk, gsi1sk: _gsk, ...contact } = item;
   return contact as Contact;
-}
-
-/** JSON with object keys sorted, so two equal items give the same text. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
 }
 
 interface Claim {
@@ -490,7 +482,7 @@ export class DynamoContactStore implements ContactStore {
     if (stored === undefined) return false;
     if (write.stamp !== undefined)
       return Array.isArray(stored.writtenBy) && stored.writtenBy.includes(write.stamp);
-    return !write.previous && item !== undefined && canonical(stored) === canonical(item);
+    return !write.previous && item !== undefined && canonicalJson(stored) === canonicalJson(item);
   }
 
   private async allLanded(workspace: string, writes: readonly ContactWrite[]): Promise<boolean> {

@@ -13,6 +13,34 @@ export interface Applied {
   readonly warnings: Issue[];
 }
 
+/**
+ * JSON with object keys sorted, so two equal values give the same text.
+ *
+ * @example
+ * canonicalJson({ b: 1, a: [2] }) === canonicalJson({ a: [2], b: 1 }); // true
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/**
+ * Whether two states of one contact hold the same values; the version and the write stamps (bookkeeping)
+ * aside. Rows whose net effect on a contact is nothing — a re-import, or rows of one file that set a value
+ * and set it back — leave it equal to its stored state, and nothing is written (RULES §9).
+ *
+ * @example
+ * sameValues(stored, applyRow(applyRow(stored, a, 'line', no).contact, b, 'line', no).contact);
+ */
+export function sameValues(a: Contact, b: Contact): boolean {
+  const { version: _va, writtenBy: _wa, ...left } = a;
+  const { version: _vb, writtenBy: _wb, ...right } = b;
+  return canonicalJson(left) === canonicalJson(right);
+}
+
 /** Whether another contact (not the one being written) already holds this channel primary key. */
 export type HeldElsewhere = (identity: Identity) => boolean;
 

@@ -13,6 +13,7 @@
  *   after the other, so a write lost to a concurrent writer leaves a prefix of the chain applied and only the
  *   rest is decided again.
  */
+import { sameValues } from '../domain/apply.js';
 import { type Candidates, decide, type Plan } from '../domain/decide.js';
 import { identitiesOf, identityKey, keyIdentity, rowIdentities } from '../domain/identities.js';
 import {
@@ -142,6 +143,30 @@ class WorkingSet {
         return `${c.contactId}@${this.changed.has(c.contactId) ? stored + 1 : stored}`;
       })
       .sort();
+  }
+
+  /**
+   * Forgets the changes that came to nothing: groups whose every contact ends as stored (rows that set a
+   * value and set it back, or a re-import). Returns the contacts it forgot, as stored.
+   */
+  dropUnchanged(): Contact[] {
+    const groups = new Map<string, string[]>();
+    for (const id of this.changed) {
+      const group = this.find(id);
+      groups.set(group, [...(groups.get(group) ?? []), id]);
+    }
+    const dropped: Contact[] = [];
+    for (const ids of groups.values()) {
+      const stored = ids.map((id) => this.stored.get(id));
+      const same = stored.every(
+        (contact) =>
+          contact !== undefined && sameValues(contact, this.current.get(contact.contactId) as Contact),
+      );
+      if (!same) continue;
+      for (const id of ids) this.changed.delete(id);
+      dropped.push(...(stored as Contact[]));
+    }
+    return dropped;
   }
 
   /** The write group a contact belongs to, when it changed. */
@@ -297,10 +322,38 @@ export async function planBatch(
     if (plan.outcome === 'created' || plan.outcome === 'updated') working.apply(plan);
     return { row, plan, links, reads };
   });
+  // A contact the rows leave as stored is not written: what the rows read is then checked against it as
+  // stored (RULES §9: a re-import writes nothing).
+  const dropped = working.dropUnchanged();
+  const settled =
+    dropped.length === 0 ? decided : decided.map((d) => ({ ...d, reads: asStored(d.reads, dropped) }));
   return {
     results: new Map(decided.map(({ row, plan }) => [row.input.rowNumber, resultOf(plan)])),
-    chains: chainsOf(decided, working),
+    chains: chainsOf(settled, working),
   };
+}
+
+/**
+ * Reads as the store holds them when the given contacts are not written: a row may have seen one of them
+ * in a state the batch passed through (holding an identity it held neither before nor after); the store
+ * keeps it as stored, so each identity's holders are those it has as stored, at its stored version. The
+ * rows' decisions stand if the store still holds that: their view follows from it and the rows before them.
+ */
+function asStored(reads: Reads, unwritten: readonly Contact[]): Reads {
+  const ids = new Set(unwritten.map((c) => c.contactId));
+  const held = new Map<string, string[]>();
+  for (const contact of unwritten) {
+    for (const identity of identitiesOf(contact)) {
+      const key = identityKey(identity);
+      held.set(key, [...(held.get(key) ?? []), `${contact.contactId}@${contact.version}`]);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(reads).map(([key, { identity, holders }]) => {
+      const written = holders.filter((h) => !ids.has(h.slice(0, h.lastIndexOf('@'))));
+      return [key, { identity, holders: [...written, ...(held.get(key) ?? [])].sort() }];
+    }),
+  );
 }
 
 /** Identity keys of the written contacts, before and after the write. */

@@ -123,6 +123,49 @@ describe('Function: processBatch', () => {
     });
   });
 
+  it('writes nothing for rows whose net effect on their contact is nothing (RULES §9)', async () => {
+    // Prepare
+    const { workspace, importId, deps } = await anImport();
+    const ann = aContact(workspace, { name: 'Ann', email: 'ann@example.com', line: { uid: uid(1) } });
+    await deps.contacts.write(workspace, [creation(ann)]);
+    const writes: number[] = [];
+    const contacts = deps.contacts;
+    const counted: ContactStore = {
+      resolve: (ws, ids) => contacts.resolve(ws, ids),
+      getContacts: (ws, ids) => contacts.getContacts(ws, ids),
+      list: (ws) => contacts.list(ws),
+      write: (ws, batch) => {
+        writes.push(batch.length);
+        return contacts.write(ws, batch);
+      },
+    };
+    const message = aBatch(workspace, importId, 'line', 'line_uid', 1, [
+      batchRow({
+        rowNumber: 2,
+        key: lineKey(1),
+        line: { uid: uid(1) },
+        profile: { name: 'Annie', email: 'annie@example.com' },
+      }),
+      // Reads the address row 2 gave Ann, which the store never holds.
+      batchRow({ rowNumber: 3, key: lineKey(1), profile: { email: 'annie@example.com' } }),
+      batchRow({
+        rowNumber: 4,
+        key: lineKey(1),
+        line: { uid: uid(1) },
+        profile: { name: 'Ann', email: 'ann@example.com' },
+      }),
+    ]);
+
+    // Act
+    const result = await processBatch(message, { ...deps, contacts: counted });
+
+    // Assess
+    expect(result.counts).toEqual(counts({ updated: 2, unchanged: 1 }));
+    expect(writes).toEqual([]);
+    const stored = await deps.contacts.getContacts(workspace, [ann.contactId]);
+    expect(stored.get(ann.contactId)).toMatchObject({ name: 'Ann', version: 1 });
+  });
+
   it('writes the part file with the counts and the rows the report must show', async () => {
     // Prepare
     const { workspace, importId, deps } = await anImport();
