@@ -9,16 +9,28 @@
  * 5 ms thread switch two concurrent conditional writes could both pass (measured: two writers racing
  * for one key both won within the first rounds). A `sitecustomize` that lengthens the switch interval
  * to 1 s means a request thread only yields at I/O, which moto never does between check and write.
+ * The same `sitecustomize` patches three hot spots of moto 5.2 that grow with the data it holds
+ * (see moto-patches.ts); `Emulator.patches` names those applied.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { MOTO_SITECUSTOMIZE } from './moto-patches.js';
 
 export interface Emulator {
   readonly endpoint: string;
   readonly port: number;
   readonly pid: number | undefined;
+  /**
+   * The moto patches applied (e.g. `['sqs-clock', 'sqs-fifo-send', 'dynamodb-transactions']`); empty when
+   * moto runs unpatched, and `patchNote` says why.
+   */
+  readonly patches: readonly string[];
+  /** The patches' line on moto_server's stderr. */
+  readonly patchNote: string;
   stop(): Promise<void>;
 }
 
@@ -29,15 +41,39 @@ export class EmulatorUnavailableError extends Error {
   }
 }
 
+/** Puts the site directory (argv[1]) on the server's PYTHONPATH only, then runs the server. */
 const LAUNCHER = [
-  'import ctypes, os, signal, sys, tempfile',
+  'import ctypes, os, signal, sys',
   'ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)',
-  "site = os.path.join(tempfile.gettempdir(), 'contact-import-moto-site')",
-  'os.makedirs(site, exist_ok=True)',
-  "open(os.path.join(site, 'sitecustomize.py'), 'w').write('import sys\\nsys.setswitchinterval(1.0)\\n')",
-  "os.environ['PYTHONPATH'] = os.pathsep.join(p for p in (site, os.environ.get('PYTHONPATH')) if p)",
-  'os.execvp(sys.argv[1], sys.argv[1:])',
+  "os.environ['PYTHONPATH'] = os.pathsep.join(p for p in (sys.argv[1], os.environ.get('PYTHONPATH')) if p)",
+  'os.execvp(sys.argv[2], sys.argv[2:])',
 ].join('\n');
+
+const PATCH_MARKER = 'contact-import moto patches:';
+
+/**
+ * The directory holding the patches' `sitecustomize.py`, named by a hash of its content and written
+ * atomically (a temporary file renamed into place), so concurrent test workers and older checkouts never
+ * read a half-written or different file.
+ */
+export function motoSiteDir(): string {
+  const hash = createHash('sha256').update(MOTO_SITECUSTOMIZE).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `contact-import-moto-site-${hash}`);
+  const file = join(dir, 'sitecustomize.py');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const partial = `${file}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(partial, MOTO_SITECUSTOMIZE);
+    renameSync(partial, file);
+  }
+  return dir;
+}
+
+/** The patches named on the marker line of moto_server's stderr (none when it ran unpatched). */
+export function patchesOf(note: string): string[] {
+  const applied = note.split(' (')[0]?.trim() ?? '';
+  return applied === '' || applied === 'none' ? [] : applied.split(',');
+}
 
 /** Where `moto_server` is: `$MOTO_SERVER`, the project's `.venv`, or PATH. */
 export function findMotoServer(cwd = process.cwd()): string {
@@ -99,13 +135,18 @@ export async function startEmulator(opts: { port?: number; timeoutMs?: number } 
   const moto = findMotoServer();
   const port = opts.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('python3', ['-c', LAUNCHER, moto, '-H', '127.0.0.1', '-p', String(port)], {
+  const site = motoSiteDir();
+  const child = spawn('python3', ['-c', LAUNCHER, site, moto, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
   let stderr = '';
+  let patchNote = 'none (the patches did not load)';
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
+    const text = stderr + chunk.toString();
+    const marker = text.split('\n').find((line) => line.startsWith(PATCH_MARKER));
+    if (marker) patchNote = marker.slice(PATCH_MARKER.length).trim();
+    stderr = text.slice(-4000);
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -127,6 +168,8 @@ export async function startEmulator(opts: { port?: number; timeoutMs?: number } 
     endpoint,
     port,
     pid: child.pid,
+    patches: patchesOf(patchNote),
+    patchNote,
     async stop() {
       process.removeListener('exit', killOnExit);
       child.kill('SIGTERM');

@@ -4,6 +4,8 @@ import { type Emulator, startEmulator } from '../../infra/local/emulator.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     emulatorEndpoint: string;
+    /** The moto patches' line on the emulator's stderr (see infra/local/moto-patches.ts). */
+    emulatorPatchNote: string;
   }
 }
 
@@ -13,6 +15,7 @@ let emulator: Emulator | undefined;
 export async function setup(project: TestProject): Promise<void> {
   emulator = await startEmulator();
   project.provide('emulatorEndpoint', emulator.endpoint);
+  project.provide('emulatorPatchNote', emulator.patchNote);
 }
 
 export async function teardown(): Promise<void> {
