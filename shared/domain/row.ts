@@ -23,7 +23,7 @@ import {
 } from './model.js';
 import { customValue } from './normalise/custom.js';
 import { createDateNormaliser } from './normalise/dates.js';
-import { createPhoneNormaliser, EXCEL_SCIENTIFIC } from './normalise/phone.js';
+import { createPhoneNormaliser, EXCEL_SCIENTIFIC, type PhoneNormaliser } from './normalise/phone.js';
 import {
   checkCellSize,
   checkCharacters,
@@ -45,6 +45,11 @@ export interface RowValidatorOptions {
   readonly limits?: Pick<ImportLimits, 'maxCellBytes'>;
   /** Distinct phone values remembered per import. @default 10000 */
   readonly phoneCacheSize?: number;
+  /**
+   * The import's phone normaliser, when another reader of the file shares it (the splitter's component
+   * pass): a number that needs the full parse is then parsed once. @default one of the validator's own
+   */
+  readonly phones?: PhoneNormaliser;
 }
 
 /**
@@ -131,7 +136,7 @@ export function createRowValidator(options: RowValidatorOptions): RowValidator {
   const { mapping, settings, now } = options;
   const { channel, key, names, keyIndex } = mapping;
   const maxCellBytes = (options.limits ?? DEFAULT_LIMITS).maxCellBytes;
-  const phones = createPhoneNormaliser(settings.region, options.phoneCacheSize);
+  const phones = options.phones ?? createPhoneNormaliser(settings.region, options.phoneCacheSize);
   const dates = createDateNormaliser(settings.timeZone, now);
   const keyName = names[keyIndex] as string;
   const width = names.length;

@@ -39,11 +39,17 @@ export interface PhoneNormaliser {
   strict(column: string, value: string): string | CodedIssue;
 }
 
-/** Default number of distinct values a normaliser remembers (a file repeats numbers; memory stays bounded). */
+/**
+ * Default number of distinct values a normaliser remembers of those the full parse read (a file repeats
+ * numbers; memory stays bounded).
+ */
 export const PHONE_CACHE_SIZE = 10_000;
 
 /**
- * A phone normaliser for one import: the region is checked once and repeated values are parsed once.
+ * A phone normaliser for one import: the region is checked once, the region's own numbers written simply
+ * (most of a file, and mostly all different) take the shortcut without touching the cache, and a value that
+ * needs the full parse is parsed once — also when the splitter's component pass and the row validator both
+ * read it, when they share the normaliser.
  *
  * @example
  * const phones = createPhoneNormaliser('TW');
@@ -69,6 +75,8 @@ export function createPhoneNormaliser(region: string, cacheSize = PHONE_CACHE_SI
 
   return {
     national(column, value, warnings) {
+      const quick = shortcut?.e164(ascii(value));
+      if (quick !== undefined) return quick;
       const parsed =
         nationalCache.get(value) ?? remember(nationalCache, value, parseNational(value, country, shortcut));
       if ('failure' in parsed) return failure(parsed.failure, column, value, region);
@@ -78,6 +86,8 @@ export function createPhoneNormaliser(region: string, cacheSize = PHONE_CACHE_SI
       return parsed.e164;
     },
     strict(column, value) {
+      // Strict: the shortcut's answer counts only when it is the value as written.
+      if (shortcut?.e164(value) === value) return value;
       const parsed = strictCache.get(value) ?? remember(strictCache, value, parseStrict(value, shortcut));
       if ('failure' in parsed) return failure(parsed.failure, column, value);
       return parsed.e164;

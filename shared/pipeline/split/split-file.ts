@@ -10,7 +10,7 @@ import { issue } from '../../domain/codes.js';
 import { type HeaderMapping, mapHeader } from '../../domain/header.js';
 import { DEFAULT_LIMITS, type ImportLimits } from '../../domain/limits.js';
 import type { Channel, Issue, KeyName, WorkspaceSettings } from '../../domain/model.js';
-import { createPhoneNormaliser } from '../../domain/normalise/phone.js';
+import { createPhoneNormaliser, type PhoneNormaliser } from '../../domain/normalise/phone.js';
 import { createRowValidator, type RowValidator } from '../../domain/row.js';
 import { importIdFor, partitionOf } from '../../ids.js';
 import { BATCH_PARTITIONS } from '../../resources.js';
@@ -266,11 +266,13 @@ async function startSplit(event: ObjectCreated, deps: SplitDeps): Promise<SplitR
       skippedColumns: mapping.skipped,
       headerCleanups: mapping.cleanups,
     });
-    const tags = await findComponents(deps, limits, { job, mapping, settings, csv });
+    // One normaliser for both readings of the file: a number that needs the full parse is parsed once.
+    const phones = createPhoneNormaliser(settings.region);
+    const tags = await findComponents(deps, limits, { job, mapping, phones, csv });
     const split = new FileSplit(
       deps,
       limits,
-      { job, mapping, encoding: csv.encoding, delimiter: csv.delimiter, tags },
+      { job, mapping, encoding: csv.encoding, delimiter: csv.delimiter, tags, phones },
       settings,
     );
     return await split.run(records, (first.value as CsvRecord[]).slice(1));
@@ -349,6 +351,8 @@ interface SplitContext {
   readonly checkpoint?: SplitCheckpoint;
   /** Each row's component tag (RULES §9), when the file has more than one identifier column. */
   readonly tags?: Uint16Array;
+  /** The phone normaliser the component pass used, if any. */
+  readonly phones?: PhoneNormaliser;
 }
 
 /**
@@ -361,14 +365,14 @@ async function findComponents(
   context: {
     job: ImportJob;
     mapping: HeaderMapping;
-    settings: WorkspaceSettings;
+    phones: PhoneNormaliser;
     csv: { encoding: Encoding; delimiter: Delimiter; bomLength: number };
   },
 ): Promise<Uint16Array | undefined> {
   const columns = identifierColumns(context.mapping);
   if (!columns) return undefined;
   const { job, csv } = context;
-  const index = new ComponentIndex(columns, createPhoneNormaliser(context.settings.region));
+  const index = new ComponentIndex(columns, context.phones);
   const stream = await deps.store.getStream(job.source.key, { versionId: job.source.versionId });
   try {
     const records = readRecordBatches(stream, {
@@ -441,6 +445,7 @@ class FileSplit {
       settings,
       now: new Date(context.job.createdAt),
       limits,
+      ...(context.phones && { phones: context.phones }),
     });
     this.tuning = { ...DEFAULT_TUNING, ...deps.tuning };
     this.workspace = context.job.workspace;
