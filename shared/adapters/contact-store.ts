@@ -707,14 +707,15 @@ export class DynamoContactStore implements ContactStore {
     const expected = group.find((c) => c.expected !== undefined)?.expected;
     let condition: string | undefined;
     if (expected !== undefined) {
-      // Unchanged since read (`expected` others), or already holding these entries (a replay: one ADD of
-      // a set lands whole or not at all).
+      // Unchanged since read (`expected` others), or already holding these entries beside them (a replay:
+      // one ADD of a set lands whole or not at all). Others are counted in both cases: a replay must not
+      // miss an entry another writer added since the read.
       const holders = x.name('holders');
-      const mine = `contains(${holders}, ${x.value(first.entry)})`;
+      const mine = `contains(${holders}, ${x.value(first.entry)}) AND size(${holders}) = ${x.value(expected + group.length)}`;
       condition =
         expected === 0
-          ? `attribute_not_exists(${holders}) OR ${mine}`
-          : `size(${holders}) = ${x.value(expected)} OR ${mine}`;
+          ? `attribute_not_exists(${holders}) OR (${mine})`
+          : `size(${holders}) = ${x.value(expected)} OR (${mine})`;
     }
     const old = await this.table.update({
       Key: identityItemKey(workspace, first.identity),

@@ -494,6 +494,33 @@ function expectingHolders(units: WriteUnit[], working: WorkingSet): WriteUnit[] 
       return Object.keys(expected).length === 0 ? write : { ...write, expectedHolders: expected };
     });
     for (const key of gained) added.set(key, (added.get(key) ?? 0) + 1);
-    return { ...unit, writes };
+    const { expects, ...rest } = unit;
+    return expects === undefined || guardedByWrites(expects, writes)
+      ? { ...rest, writes }
+      : { ...unit, writes };
   });
+}
+
+/**
+ * Whether the unit's own writes re-check everything its rows read, so that checking the reads before it
+ * (`stillHolds`, a read of every identity again) adds nothing: each identity read had no holder besides
+ * the unit's contacts, and one of its writes gains it on a condition that it still has none — a channel
+ * primary key's claim (no other owner), a shared identity's entry (`expectedHolders`: as many entries of
+ * others as read, here none). A read that found another contact, or an identity no write gains, is checked.
+ *
+ * This is what makes the typical created row cost one read of its identities, not two. A stale read can
+ * only make such a write fail its condition: the rows are then decided again (ConcurrentModificationError
+ * or IdentityTakenError), never written on what the read missed.
+ */
+function guardedByWrites(expects: ReadExpectation, writes: readonly ContactWrite[]): boolean {
+  return Object.entries(expects.reads).every(
+    ([key, { identity, holders }]) =>
+      holders.length === 0 &&
+      writes.some((write) => {
+        if (write.contact.mergedInto !== undefined) return false;
+        if (write.previous && identitiesOf(write.previous).some((i) => identityKey(i) === key)) return false;
+        if (!identitiesOf(write.contact).some((i) => identityKey(i) === key)) return false;
+        return UNIQUE_IDENTITY_TYPES.has(identity.type) || write.expectedHolders?.[key] === 0;
+      }),
+  );
 }

@@ -305,6 +305,28 @@ describe('Class: DynamoContactStore', () => {
       expect(await holdersOf(ws, { type: 'line_uid', value: 'U-crash' })).toEqual([ann.contactId]);
     });
 
+    it('refuses a replay whose entry a crash left when another contact took the shared value since (RULES §9)', async () => {
+      // Prepare: a writer crashed after adding Ann's email entry; Bob then took the email, counting it.
+      const ws = newWorkspace();
+      const email = 'family@example.com';
+      const ann = aContact(ws, { email, createdBy: 'acme.0123#7' });
+      const bob = aContact(ws, { email });
+      const sawNobody = { [`email#${email}`]: 0 };
+      const { client, store: crashing } = storeWithOwnClient();
+      injectFaults(client, 'PutItemCommand', [{ throw: crash() }]);
+      const crashed = crashing.write(ws, [{ ...creation(ann), expectedHolders: sawNobody }]);
+      await expect(crashed).rejects.toThrow('crashed');
+      await store().write(ws, [{ ...creation(bob), expectedHolders: { [`email#${email}`]: 1 } }]);
+
+      // Act: the replay of Ann's row, decided when nobody held the email.
+      const replay = store().write(ws, [{ ...creation(ann), expectedHolders: sawNobody }]);
+
+      // Assess: refused (the row is decided again and finds Bob), Bob keeps the email.
+      await expect(replay).rejects.toBeInstanceOf(ConcurrentModificationError);
+      expect(await read(ws, ann.contactId)).toBeUndefined();
+      expect(await read(ws, bob.contactId)).toMatchObject({ email });
+    });
+
     it('keeps a fresh claim of a crashed writer but takes over one left stale', async () => {
       // Prepare
       const ws = newWorkspace();
