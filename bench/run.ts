@@ -2,6 +2,8 @@
  * `npm run bench`: every benchmark of the pipeline in one table (metric, value, goal, met?) with the machine
  * it ran on. `--json` also writes bench/results.json; `--quick` runs smaller sizes (a smoke run whose
  * numbers are not comparable to the goals); `--only a,b` measures only what those metrics need.
+ * `--million [rows]` runs only the 1M-row import on the local stack (bench/metrics/million.ts), which the
+ * default run leaves out: it takes most of an hour.
  *
  * Generated files come from bench/generate.ts (seeded), LINE channel keyed by phone. The emulator is started
  * by this process and stopped at the end.
@@ -29,6 +31,7 @@ import { type ComponentsResult, componentsSection, measureComponents } from './m
 import { type E2eResult, endToEndSection, measureEndToEnd } from './metrics/e2e.js';
 import { encodingSection, measureEncodings } from './metrics/encodings.js';
 import { type ImportPhases, importSection, measureImports } from './metrics/import-costs.js';
+import { measureMillion, millionSection } from './metrics/million.js';
 import {
   measureProcessorCpu,
   type ProcessorCpuResult,
@@ -66,10 +69,20 @@ const GROUPS = {
     'cli_startup_seconds_workspace_show',
     'cli_startup_seconds_export_empty',
   ],
+  million: [
+    'million_split_seconds',
+    'million_splitter_peak_rss_mib',
+    'million_moto_peak_rss_mib',
+    'million_apply_rows_per_second',
+    'million_apply_projected_minutes',
+    'million_rows_add_up',
+  ],
 } as const;
 
 type Group = keyof typeof GROUPS;
 const ALL_METRICS: readonly string[] = Object.values(GROUPS).flat();
+/** What a run without `--only` measures: everything but the 1M-row import. */
+const DEFAULT_METRICS = ALL_METRICS.filter((name) => !(GROUPS.million as readonly string[]).includes(name));
 
 /** Sizes of a full run (as the goals are stated) and of a quick smoke run. */
 const SIZES = {
@@ -112,6 +125,11 @@ interface Options {
   readonly only?: string;
   /** Rows of the end-to-end run instead of the mode's size. */
   readonly e2eRows?: number;
+  /** Rows of the 1M-row import (`--million [rows]`; true: 1,000,000); only it runs then. */
+  readonly million?: number | true;
+  readonly millionApplyMinutes: number;
+  readonly millionDryRun: boolean;
+  readonly millionWorkers: number;
 }
 
 type Sizes = { -readonly [K in keyof (typeof SIZES)['full']]: number };
@@ -122,8 +140,8 @@ function sizesOf(options: Options): Sizes {
   return sizes;
 }
 
-function selected(only: string | undefined): Set<string> {
-  if (!only) return new Set(ALL_METRICS);
+function selected(only: string | undefined, million: boolean): Set<string> {
+  if (!only) return new Set(million ? GROUPS.million : DEFAULT_METRICS);
   const names = only
     .split(',')
     .map((n) => n.trim())
@@ -143,7 +161,7 @@ const FEEDS: Partial<Record<Group, readonly Group[]>> = {
   processor: ['imports'],
 };
 
-async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
+async function measure(sizes: Sizes, wanted: Set<string>, options: Options): Promise<Section[]> {
   const direct = (group: Group) => GROUPS[group].some((name) => wanted.has(name));
   const needs = (group: Group) =>
     direct(group) ||
@@ -153,6 +171,23 @@ async function measure(sizes: Sizes, wanted: Set<string>): Promise<Section[]> {
   let components: ComponentsResult | undefined;
   let imports: ImportPhases | undefined;
   let e2e: E2eResult | undefined;
+  if (needs('million')) {
+    const rows = typeof options.million === 'number' ? options.million : 1_000_000;
+    progress(`million: ${rows.toLocaleString('en')} rows through the local stack (its own emulator)`);
+    const env = await LocalEnvironment.start();
+    try {
+      const result = await measureMillion(env, {
+        rows,
+        applyMinutes: options.millionApplyMinutes,
+        dryRun: options.millionDryRun,
+        workers: options.millionWorkers,
+        progress,
+      });
+      sections.push(millionSection(result));
+    } finally {
+      await env.stop();
+    }
+  }
   if (needs('splitter')) {
     progress(
       `splitter: ${sizes.splitRows.toLocaleString('en')} and ${sizes.splitBigRows.toLocaleString('en')} rows`,
@@ -220,12 +255,12 @@ async function main(options: Options): Promise<void> {
   // The handlers' INFO logs and the SDK's notice that its 2027 releases need Node 22 would bury the table.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const wanted = selected(options.only);
+  const wanted = selected(options.only, options.million !== undefined);
   const sizes = sizesOf(options);
   const started = performance.now();
   const machine = describeMachine();
   const loadBefore = os.loadavg();
-  const sections = await measure(sizes, wanted);
+  const sections = await measure(sizes, wanted, options);
   const seconds = (performance.now() - started) / 1000;
   const loadAfter = os.loadavg();
   const order = (m: Metric) => ALL_METRICS.indexOf(m.name);
@@ -268,6 +303,12 @@ async function main(options: Options): Promise<void> {
   if (metrics.some((m) => isMet(m) === false)) progress('some metrics miss their goal (see "met?")');
 }
 
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`not a positive whole number: ${value}`);
+  return n;
+}
+
 const program = new Command('bench')
   .description('Runs the benchmarks and prints one table: metric, value, goal, met?')
   .option('--quick', 'small sizes for a fast smoke run (clearly labelled)', false)
@@ -277,12 +318,28 @@ const program = new Command('bench')
     new Option(
       '--e2e-rows <rows>',
       `rows of the end-to-end run (default ${SIZES.full.e2eRows}, quick ${SIZES.quick.e2eRows})`,
-    ).argParser((value) => {
-      const rows = Number(value);
-      if (!Number.isInteger(rows) || rows < 1)
-        throw new InvalidArgumentError(`not a positive whole number: ${value}`);
-      return rows;
-    }),
+    ).argParser(positiveInteger),
+  )
+  .addOption(
+    new Option(
+      '--million [rows]',
+      'only the 1M-row import on the local stack: split, then apply for --million-apply-minutes',
+    ).argParser(positiveInteger),
+  )
+  .addOption(
+    new Option('--million-apply-minutes <minutes>', 'longest apply of --million; 0: until it completes')
+      .argParser((value) => (value === '0' ? 0 : positiveInteger(value)))
+      .default(10),
+  )
+  .option(
+    '--million-dry-run',
+    'upload the 1M-row file to dry-run/ (rows decided and counted, none written)',
+    false,
+  )
+  .addOption(
+    new Option('--million-workers <pollers>', 'pollers a queue in the apply of --million')
+      .argParser(positiveInteger)
+      .default(4),
   )
   .action(async (options: Options) => {
     try {

@@ -34,7 +34,7 @@ const PIECE_ROWS = 200_000;
  * Writes a LINE import keyed by phone (every template column; 5 % repeated keys, 2 % invalid rows) of
  * `rows` rows, generated piece by piece. Returns its header.
  */
-async function writeCsv(file: string, rows: number): Promise<readonly string[]> {
+export async function writeCsv(file: string, rows: number): Promise<readonly string[]> {
   const out = createWriteStream(file);
   let header: readonly string[] = [];
   for (let from = 0; from < rows; from += PIECE_ROWS) {
