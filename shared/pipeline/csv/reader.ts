@@ -40,6 +40,8 @@ export interface ReadOptions extends CsvFormat {
   readonly maxCellBytes: number;
   /** @default MAX_RECORD_BYTES */
   readonly maxRecordBytes?: number;
+  /** Only these columns' cells are decoded (see TokenizerOptions.columns). @default all */
+  readonly columns?: readonly number[];
 }
 
 const utf8Decoding: CellDecoding = {
@@ -106,6 +108,7 @@ export async function* readRecordBatches(
     header: options.header,
     maxCellBytes: options.maxCellBytes,
     maxRecordBytes: options.maxRecordBytes ?? MAX_RECORD_BYTES,
+    ...(options.columns && { columns: options.columns }),
   });
   const source =
     options.encoding === 'utf-16le' || options.encoding === 'utf-16be'

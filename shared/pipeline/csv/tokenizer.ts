@@ -66,6 +66,11 @@ export interface TokenizerOptions {
    * how an unclosed quote is told from a long multi-line cell, and what bounds the memory used.
    */
   readonly maxRecordBytes: number;
+  /**
+   * Only these columns' cells are decoded in data records; the others read as '' (their size is still
+   * checked). For a reader that needs a few columns, such as the splitter's component pass. @default all
+   */
+  readonly columns?: readonly number[];
 }
 
 const QUOTE = 0x22;
@@ -98,6 +103,8 @@ export class CsvTokenizer {
   private readonly decoding: CellDecoding;
   private readonly maxCellBytes: number;
   private readonly maxRecordBytes: number;
+  /** By column, 1 when its cells are decoded (absent: every column's). */
+  private readonly decoded: Uint8Array | undefined;
   private header: readonly string[] | undefined;
 
   private buf: Buffer = EMPTY;
@@ -134,6 +141,10 @@ export class CsvTokenizer {
     this.decoding = options.decoding;
     this.maxCellBytes = options.maxCellBytes;
     this.maxRecordBytes = options.maxRecordBytes;
+    if (options.columns) {
+      this.decoded = new Uint8Array(Math.max(0, ...options.columns) + 1);
+      for (const column of options.columns) this.decoded[column] = 1;
+    }
     this.header = options.header;
     this.origin = options.startByte ?? 0;
     this.rowNumber = options.startRow ?? 1;
@@ -453,12 +464,17 @@ export class CsvTokenizer {
     const count = bounds.length / 3;
     const cells: string[] = new Array(count);
     let error: Issue | undefined;
+    // A cell past the header is always decoded: whether it is blank decides if the record is malformed.
+    const decoded = this.header === undefined ? undefined : this.decoded;
+    const skipped = decoded === undefined ? 0 : (this.header as readonly string[]).length;
     for (let c = 0; c < count; c++) {
       const start = bounds[c * 3] as number;
       const stop = bounds[c * 3 + 1] as number;
       const flags = bounds[c * 3 + 2] as number;
       let text: string;
-      if (flags & HIGH) {
+      if (c < skipped && (decoded as Uint8Array)[c] !== 1) {
+        text = '';
+      } else if (flags & HIGH) {
         text = this.decoding.text(this.buf, start, stop);
         if (error === undefined && text.includes('\uFFFD')) {
           const at = this.decoding.invalidAt(this.buf, start, stop);

@@ -83,7 +83,11 @@ const PHONE_TAIL = 7;
 /** Written with at least this many digits, a number's last seven digits are its own; shorter ones are parsed. */
 const LONG_PHONE = 10;
 
+/** Printable ASCII but space, `'` and capitals: a value made only of these is its own canonical form. */
+const CANONICAL = /^[\x21-\x26\x28-\x40\x5b-\x7e]*$/;
+
 function canonicalText(value: string): string {
+  if (CANONICAL.test(value)) return value;
   const folded = NON_ASCII.test(value) ? value.normalize('NFKC') : value;
   return folded.replace(NOISE, '').toLowerCase();
 }

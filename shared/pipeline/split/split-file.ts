@@ -380,6 +380,8 @@ async function findComponents(
       delimiter: csv.delimiter,
       startByte: csv.bomLength,
       maxCellBytes: limits.maxCellBytes,
+      // Only the identifier cells are read: names, notes and tags are never decoded in this pass.
+      columns: [...columns.text, ...columns.phones].map((column) => column.index),
     });
     for await (const batch of records) {
       for (const record of batch) {

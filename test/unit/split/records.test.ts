@@ -48,6 +48,25 @@ function readFrom(
 const summary = (records: CsvRecord[]) => records.map((r) => [r.rowNumber, r.line, r.cells, r.error?.code]);
 
 describe('Function: readRecords', () => {
+  it('decodes only the columns asked for, and still every cell past the header', async () => {
+    // Prepare
+    const bytes = encode('name,phone,note\n王小明,0912345678,常客\nAnn,0912345679,x,extra\n', 'utf-8');
+    const csv = await openCsv(chunked(bytes, 5));
+
+    // Act
+    const records = await collect(
+      readRecords(csv.chunks, { ...csv, startByte: csv.bomLength, ...LIMITS, columns: [1] }),
+    );
+
+    // Assess
+    expect(records.map((r) => r.cells)).toEqual([
+      ['name', 'phone', 'note'],
+      ['', '0912345678', ''],
+      ['', '0912345679', '', 'extra'],
+    ]);
+    expect(records.map((r) => r.error?.code)).toEqual([undefined, undefined, 'MALFORMED_ROW']);
+  });
+
   it('reads an empty last cell of a last line that has no line break', async () => {
     // Prepare
     const text = 'a,b,c\n1,,';
