@@ -30,7 +30,9 @@ import { cliStartupSection, measureCliStartup } from './metrics/cli-startup.js';
 import { type ComponentsResult, componentsSection, measureComponents } from './metrics/components.js';
 import { type E2eResult, endToEndSection, measureEndToEnd } from './metrics/e2e.js';
 import { encodingSection, measureEncodings } from './metrics/encodings.js';
+import { fairnessSection, measureFairness } from './metrics/fairness.js';
 import { type ImportPhases, importSection, measureImports } from './metrics/import-costs.js';
+import { loadSection, measureLoad } from './metrics/load.js';
 import { measureMillion, millionSection } from './metrics/million.js';
 import {
   measureProcessorCpu,
@@ -64,6 +66,8 @@ const GROUPS = {
   e2e: ['e2e_rows_per_second_local', 'e2e_conditional_overhead_ratio', 'e2e_overhead_ratio'],
   aws: ['aws_minutes_per_million_rows_cold', 'aws_minutes_per_million_rows_warm'],
   encodings: ['encoding_wrong_imports', 'encoding_not_right_share_20_rows_up'],
+  fairness: ['fairness_ratio', 'fairness_queue_wait_seconds'],
+  load: ['load_files_late', 'load_slowest_file_seconds', 'load_dead_letters', 'load_notifications_wrong'],
   cli: [
     'cli_startup_seconds_template',
     'cli_startup_seconds_workspace_show',
@@ -81,8 +85,9 @@ const GROUPS = {
 
 type Group = keyof typeof GROUPS;
 const ALL_METRICS: readonly string[] = Object.values(GROUPS).flat();
-/** What a run without `--only` measures: everything but the 1M-row import. */
-const DEFAULT_METRICS = ALL_METRICS.filter((name) => !(GROUPS.million as readonly string[]).includes(name));
+/** What a run measures unless told otherwise: not the 1M-row import (`--million`) nor the load run (`--load`). */
+const OPT_IN: readonly string[] = [...GROUPS.million, ...GROUPS.load];
+const DEFAULT_METRICS = ALL_METRICS.filter((name) => !OPT_IN.includes(name));
 
 /** Sizes of a full run (as the goals are stated) and of a quick smoke run. */
 const SIZES = {
@@ -97,6 +102,8 @@ const SIZES = {
     encodingFilesPerSize: 400,
     componentRows: 10_000_000,
     cliRuns: 7,
+    fairnessFiles: 9,
+    fairnessRows: 2_000,
   },
   quick: {
     splitRows: 20_000,
@@ -109,6 +116,8 @@ const SIZES = {
     encodingFilesPerSize: 40,
     componentRows: 1_000_000,
     cliRuns: 3,
+    fairnessFiles: 3,
+    fairnessRows: 500,
   },
 } as const;
 
@@ -130,6 +139,8 @@ interface Options {
   readonly millionApplyMinutes: number;
   readonly millionDryRun: boolean;
   readonly millionWorkers: number;
+  /** Also the load run (200 files from 50 workspaces); only with this flag. */
+  readonly load: boolean;
 }
 
 type Sizes = { -readonly [K in keyof (typeof SIZES)['full']]: number };
@@ -214,7 +225,8 @@ async function measure(sizes: Sizes, wanted: Set<string>, options: Options): Pro
     progress(`encodings: ${files.toLocaleString('en')} generated files through the detector`);
     sections.push(encodingSection(measureEncodings({ filesPerSize: sizes.encodingFilesPerSize, seed: 11 })));
   }
-  if (!needs('queues') && !needs('imports') && !needs('e2e') && !needs('cli')) return sections;
+  const local: readonly Group[] = ['queues', 'imports', 'e2e', 'cli', 'fairness', 'load'];
+  if (!local.some(needs)) return sections;
   progress('starting the emulator');
   const env = await LocalEnvironment.start();
   try {
@@ -225,6 +237,18 @@ async function measure(sizes: Sizes, wanted: Set<string>, options: Options): Pro
     if (needs('cli')) {
       progress(`cli: start-up of ordinary commands, ${sizes.cliRuns} runs each`);
       sections.push(cliStartupSection(await measureCliStartup(env, sizes.cliRuns)));
+    }
+    if (needs('load')) {
+      const load = { workspaces: 50, filesPerWorkspace: 4, rowsPerFile: 20, timeoutSeconds: 600 };
+      progress('load: 200 files of 20 rows from 50 workspaces at once');
+      sections.push(loadSection(await measureLoad(env, load)));
+    }
+    if (needs('fairness')) {
+      const fairness = { backlogFiles: sizes.fairnessFiles, backlogRows: sizes.fairnessRows, smallRows: 25 };
+      progress(
+        `fairness: a 25-row import behind ${fairness.backlogFiles} files of ${fairness.backlogRows} rows`,
+      );
+      sections.push(fairnessSection(await measureFairness(env, fairness)));
     }
     if (needs('e2e')) {
       progress(`e2e: ${sizes.e2eRows.toLocaleString('en')} rows through the local pipeline`);
@@ -256,6 +280,8 @@ async function main(options: Options): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const wanted = selected(options.only, options.million !== undefined);
+  // The load run's metrics are measured only when asked for (`--load`, or by name with `--only`).
+  if (options.load) for (const name of GROUPS.load) wanted.add(name);
   const sizes = sizesOf(options);
   const started = performance.now();
   const machine = describeMachine();
@@ -313,6 +339,11 @@ const program = new Command('bench')
   .description('Runs the benchmarks and prints one table: metric, value, goal, met?')
   .option('--quick', 'small sizes for a fast smoke run (clearly labelled)', false)
   .option('--json', 'also write bench/results.json', false)
+  .option(
+    '--load',
+    'also the load run: 200 files of 20 rows from 50 workspaces at once (a few minutes)',
+    false,
+  )
   .addOption(new Option('--only <metrics>', `comma-separated metric names: ${ALL_METRICS.join(', ')}`))
   .addOption(
     new Option(

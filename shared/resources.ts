@@ -48,15 +48,19 @@ export const REPORTS_PREFIX = 'reports/';
 /** Prefix of the per-batch part files: `parts/<workspace>/<importId>/`. */
 export const PARTS_PREFIX = 'parts/';
 
-/** Number of partitions the splitter spreads a file's valid rows over (by component, else hash(key value) mod P). */
-export const BATCH_PARTITIONS = 16;
-
 /**
- * FIFO message groups of one workspace (MessageGroupId = `<workspace>#<partition mod G>`, see
+ * FIFO message groups of one workspace (MessageGroupId = `<workspace>#<partition>`, see
  * `shared/pipeline/message-groups.ts`): the most processors one tenant's backlog holds at once, and the most
- * one import gets. A divisor of BATCH_PARTITIONS, so every group takes the same share of partitions.
+ * one import gets.
  */
 export const GROUPS_PER_WORKSPACE = 4;
+
+/**
+ * Partitions the splitter spreads a file's valid rows over (by component, else hash(key value) mod P): one
+ * per message group. More partitions than groups would only cut a group's rows into more, smaller batches
+ * (a 20-row file made 10.8 batch messages with 16 partitions).
+ */
+export const BATCH_PARTITIONS = GROUPS_PER_WORKSPACE;
 
 /** A queue where messages end that their consumer failed `maxReceiveCount` times; nothing consumes it. */
 export interface DeadLetterTarget {

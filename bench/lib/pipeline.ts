@@ -8,7 +8,7 @@ import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Emulator, resetEmulator, startEmulator } from '../../infra/local/emulator.js';
 import { type Provisioned, provision } from '../../infra/local/provision.js';
-import { type Runner, type SqsFunction, startRunner } from '../../infra/local/runner.js';
+import { type Runner, type RunnerOptions, type SqsFunction, startRunner } from '../../infra/local/runner.js';
 import { type Clients, createClients, destroyClients } from '../../shared/adapters/clients.js';
 import { DynamoImportLedger } from '../../shared/adapters/import-ledger.js';
 import { DynamoWorkspaceStore } from '../../shared/adapters/workspace-store.js';
@@ -76,8 +76,11 @@ export class LocalEnvironment {
     return provisioned;
   }
 
-  /** A freshly provisioned emulator with a runner consuming every queue with the real handlers. */
-  async pipeline(): Promise<LocalPipeline> {
+  /**
+   * A freshly provisioned emulator with a runner consuming every queue with the real handlers (each timed,
+   * inside `options.wrap` when given).
+   */
+  async pipeline(options: Pick<RunnerOptions, 'wrap'> = {}): Promise<LocalPipeline> {
     const provisioned = await this.provision();
     const times: HandlerTimes = {};
     const runner = await startRunner({
@@ -86,7 +89,10 @@ export class LocalEnvironment {
       resources: this.config.resources,
       sweepIntervalMs: 0,
       disabled: ['sendingHealth'],
-      wrap: (name, handler) => timed(name, handler, times),
+      wrap: (name, handler) => {
+        const measured = timed(name, handler, times);
+        return options.wrap ? options.wrap(name, measured) : measured;
+      },
     });
     return new LocalPipeline(this, provisioned, runner, times);
   }

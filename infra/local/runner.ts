@@ -365,7 +365,9 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
           try {
             await invoke(consumer, batch);
           } catch (err) {
-            logger.error('acknowledging failed', { function: consumer.name, error: err as Error });
+            // While stopping, the emulator may already be gone (a benchmark resets it under running work).
+            const log = stopping ? logger.warn : logger.error;
+            log.call(logger, 'acknowledging failed', { function: consumer.name, error: err as Error });
           } finally {
             inFlight -= 1;
           }

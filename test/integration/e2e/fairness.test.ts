@@ -3,9 +3,9 @@
  * GROUPS_PER_WORKSPACE processors, so a small import of another workspace is not held behind it.
  *
  * The processor is gated: every invocation for workspace A waits until B's import has completed. A's
- * backlog (two files cut into two-row batches, some 25 batches over up to 32 partitions) is far more than the runner's pollers; had A's batches
- * more message groups than that, they would take every poller and B would never be received. The test
- * counts, instead of timing, how many of A's groups are held at once.
+ * backlog (two files cut into four-row batches) fills A's groups; were A's groups one per import and
+ * partition (as they were), A would hold eight, and with enough imports every poller, so that B would never
+ * be received. The test counts, instead of timing, how many of A's groups are held at once.
  */
 import { describe, expect, it } from 'vitest';
 import type { SqsFunction } from '../../../infra/local/runner.js';
@@ -20,7 +20,7 @@ import { mobile } from '../../helpers/split/fixtures.js';
 const BIG = 'tenant-a';
 const SMALL = 'tenant-b';
 const FILES_OF_A = 2;
-const ROWS_OF_A = 24;
+const ROWS_OF_A = 16;
 const ROWS_OF_B = 25;
 
 /** What the gated processor saw of A: the groups held now, and the most held at once. */
@@ -63,7 +63,7 @@ function gatedProcessor(handler: SqsFunction): SqsFunction {
 }
 
 function wrap(name: FunctionName, handler: SqsFunction): SqsFunction {
-  if (name === 'splitter') return smallBatches(BIG, { maxBatchRows: 2 }, handler);
+  if (name === 'splitter') return smallBatches(BIG, { maxBatchRows: 4 }, handler);
   return name === 'processor' ? gatedProcessor(handler) : handler;
 }
 
