@@ -31,6 +31,7 @@ import {
   type ContactStore,
   type ContactWrite,
   IdentityTakenError,
+  type ReadOptions,
 } from '../pipeline/ports.js';
 import { Expression } from './dynamo/expression.js';
 import { assertItemSize } from './dynamo/limits.js';
@@ -286,9 +287,14 @@ export class DynamoContactStore implements ContactStore {
    * as stored: a holder may be a tombstone (follow `mergedInto`) or, after a crash, a contact that no
    * longer holds the identity or does not exist (check against the profiles).
    */
-  async resolve(workspace: string, identities: readonly Identity[]): Promise<Map<string, Holder[]>> {
+  async resolve(
+    workspace: string,
+    identities: readonly Identity[],
+    options: ReadOptions = {},
+  ): Promise<Map<string, Holder[]>> {
     const byPk = new Map(identities.map((i) => [identityItemKey(workspace, i).pk, i]));
-    const items = await this.table.batchGet([...byPk.keys()].map((pk) => ({ pk, sk: IDENTITY })));
+    const keys = [...byPk.keys()].map((pk) => ({ pk, sk: IDENTITY }));
+    const items = await this.table.batchGet(keys, options.consistent ?? true);
     const result = new Map<string, Holder[]>();
     for (const item of items) {
       const identity = byPk.get(String(item.pk));
@@ -298,8 +304,13 @@ export class DynamoContactStore implements ContactStore {
     return result;
   }
 
-  async getContacts(workspace: string, contactIds: readonly string[]): Promise<Map<string, Contact>> {
-    const items = await this.table.batchGet(contactIds.map((id) => profileKey(workspace, id)));
+  async getContacts(
+    workspace: string,
+    contactIds: readonly string[],
+    options: ReadOptions = {},
+  ): Promise<Map<string, Contact>> {
+    const keys = contactIds.map((id) => profileKey(workspace, id));
+    const items = await this.table.batchGet(keys, options.consistent ?? true);
     return new Map(items.map((item) => [String(item.contactId), fromItem(item)]));
   }
 

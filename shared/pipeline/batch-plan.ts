@@ -26,7 +26,7 @@ import {
 } from '../domain/model.js';
 import { contactIdFor } from '../ids.js';
 import type { BatchRow } from './messages.js';
-import type { ContactStore, ContactWrite } from './ports.js';
+import type { ContactStore, ContactWrite, ReadOptions } from './ports.js';
 
 /** The outcome of one row, as the part file and the counts report it. */
 export interface RowResult {
@@ -95,8 +95,13 @@ class WorkingSet {
   }
 
   /** Loads the holders of the identities, following tombstones to the contacts they were merged into. */
-  static async load(contacts: ContactStore, workspace: string, identities: Identity[]): Promise<WorkingSet> {
-    const resolved = await contacts.resolve(workspace, identities);
+  static async load(
+    contacts: ContactStore,
+    workspace: string,
+    identities: Identity[],
+    options: ReadOptions = {},
+  ): Promise<WorkingSet> {
+    const resolved = await contacts.resolve(workspace, identities, options);
     const loaded = new Map<string, Contact>();
     const indexed = new Map<string, readonly string[]>();
     for (const identity of identities) {
@@ -109,7 +114,7 @@ class WorkingSet {
     let wanted = [...new Set([...resolved.values()].flat().map((holder) => holder.contactId))];
     // A chain of merges is short; the bound only guards against a cycle written by a bug.
     for (let depth = 0; depth < 8 && wanted.length > 0; depth++) {
-      const found = await contacts.getContacts(workspace, wanted);
+      const found = await contacts.getContacts(workspace, wanted, options);
       for (const contact of found.values()) loaded.set(contact.contactId, contact);
       wanted = [...found.values()].flatMap((c) =>
         c.mergedInto && !loaded.has(c.mergedInto) ? [c.mergedInto] : [],
@@ -276,6 +281,13 @@ interface Decided {
  * Decides the rows (in file order, each seeing the effect of the ones before it) and cuts the writes into
  * chains of units (see the module comment).
  *
+ * `reads` may be eventually consistent: nothing is written on what the plan read unless a strongly
+ * consistent check or the write's own condition confirms it first. A unit is checked before its writes
+ * (`stillHolds`, strongly consistent: the holders and versions its rows read) unless its writes' conditions
+ * re-check every identity it read (`guardedByWrites`); the contacts it writes are checked by their writes
+ * (the version read, or that a new one does not exist). A stale read thus fails a check or a condition
+ * and the rows are decided again, never written on.
+ *
  * @example
  * const { results, chains } = await planBatch(rows, contacts, { workspace, importId, channel, now });
  */
@@ -283,11 +295,12 @@ export async function planBatch(
   rows: readonly BatchRow[],
   contacts: ContactStore,
   ctx: PlanContext,
+  reads: ReadOptions = {},
 ): Promise<BatchPlan> {
   // The key's identity too: a row always resolves through its key, whatever other cells it fills.
   const all = rows.flatMap((r) => [keyIdentity(r.input), ...rowIdentities(r.input)]);
   const identities = [...new Map(all.map((i) => [identityKey(i), i])).values()];
-  const working = await WorkingSet.load(contacts, ctx.workspace, identities);
+  const working = await WorkingSet.load(contacts, ctx.workspace, identities, reads);
   const decided: Decided[] = rows.map((row) => {
     const input = row.input;
     const key = keyIdentity(input);

@@ -170,14 +170,33 @@ export interface ContactWrite {
   readonly expectedHolders?: Readonly<Record<string, number>>;
 }
 
+/** How a read sees the store. */
+export interface ReadOptions {
+  /**
+   * false: eventually consistent (half the read units; the answer may miss a write of the last second).
+   * Only for reads whose staleness a conditional write or a strongly consistent check catches before
+   * anything is written on them (see `planBatch`).
+   * @default true
+   */
+  readonly consistent?: boolean;
+}
+
 export interface ContactStore {
   /**
    * Holders of each identity (BatchGetItem, 100 keys a call, UnprocessedKeys retried). The map key is
    * `${type}#${value}`; identities nobody holds are absent.
    */
-  resolve(workspace: string, identities: readonly Identity[]): Promise<Map<string, Holder[]>>;
+  resolve(
+    workspace: string,
+    identities: readonly Identity[],
+    options?: ReadOptions,
+  ): Promise<Map<string, Holder[]>>;
   /** Contacts by id (BatchGetItem). Tombstones are returned as stored (with `mergedInto`). */
-  getContacts(workspace: string, contactIds: readonly string[]): Promise<Map<string, Contact>>;
+  getContacts(
+    workspace: string,
+    contactIds: readonly string[],
+    options?: ReadOptions,
+  ): Promise<Map<string, Contact>>;
   /**
    * Writes contacts with optimistic locking and keeps the identity index in step. Channel primary keys are
    * claimed with conditions. Throws ConcurrentModificationError when a version moved (re-read, re-decide,

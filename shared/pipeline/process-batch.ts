@@ -253,7 +253,8 @@ async function carryOut(
   let following = true;
   let plan = (await settle(ctx.log, 0, async () => {
     following = false;
-    return planBatch(rows, deps.contacts, ctx);
+    // Eventually consistent: the writes' checks and conditions catch a stale read (see planBatch).
+    return planBatch(rows, deps.contacts, ctx, { consistent: false });
   })) as BatchPlan;
   const contacts: Contact[] = [];
   const rounds: BatchPlan[] = [];
@@ -343,6 +344,8 @@ async function successor(
     reasons: [...written.reasons],
   });
   const wanted = new Set(lost);
+  // Strongly consistent: the rows lost to a write or a stale read, which an eventually consistent read
+  // could miss again.
   const again = await planBatch(
     rows.filter((r) => wanted.has(r.input.rowNumber)),
     deps.contacts,

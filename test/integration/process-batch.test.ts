@@ -44,8 +44,8 @@ function storeWithRival(meanwhile: () => Promise<unknown>, behind?: ContactStore
   const real = behind ?? depsFor().contacts;
   let done = false;
   return {
-    resolve: (ws, ids) => real.resolve(ws, ids),
-    getContacts: (ws, ids) => real.getContacts(ws, ids),
+    resolve: (ws, ids, options) => real.resolve(ws, ids, options),
+    getContacts: (ws, ids, options) => real.getContacts(ws, ids, options),
     list: (ws) => real.list(ws),
     write: async (ws, writes) => {
       if (!done) {
@@ -131,8 +131,8 @@ describe('Function: processBatch', () => {
     const writes: number[] = [];
     const contacts = deps.contacts;
     const counted: ContactStore = {
-      resolve: (ws, ids) => contacts.resolve(ws, ids),
-      getContacts: (ws, ids) => contacts.getContacts(ws, ids),
+      resolve: (ws, ids, options) => contacts.resolve(ws, ids, options),
+      getContacts: (ws, ids, options) => contacts.getContacts(ws, ids, options),
       list: (ws) => contacts.list(ws),
       write: (ws, batch) => {
         writes.push(batch.length);
@@ -165,6 +165,45 @@ describe('Function: processBatch', () => {
     const stored = await deps.contacts.getContacts(workspace, [ann.contactId]);
     expect(stored.get(ann.contactId)).toMatchObject({ name: 'Ann', version: 1 });
   });
+
+  it.each([
+    ['a LINE UID (a claim)', { line: { uid: uid(7) } }, lineKey(7), {}],
+    [
+      'a phone (a shared entry)',
+      { phone: '+886912345678' },
+      { name: 'phone', value: '+886912345678' } as const,
+      { phone: '+886912345678' },
+    ],
+  ])(
+    'decides again, never writing on it, a row planned on an eventually consistent read that missed %s',
+    async (_what, held, key, profile) => {
+      // Prepare: Ann holds the value; the plan's eventually consistent reads answer as if she did not yet.
+      const { workspace, importId, deps } = await anImport();
+      const ann = aContact(workspace, { name: 'Ann', ...held });
+      await deps.contacts.write(workspace, [creation(ann)]);
+      const real = deps.contacts;
+      const stale: ContactStore = {
+        resolve: async (ws, ids, options) =>
+          options?.consistent === false ? new Map() : real.resolve(ws, ids, options),
+        getContacts: async (ws, ids, options) =>
+          options?.consistent === false ? new Map() : real.getContacts(ws, ids, options),
+        list: (ws) => real.list(ws),
+        write: (ws, writes) => real.write(ws, writes),
+      };
+      const message = aBatch(workspace, importId, 'line', key.name, 1, [
+        batchRow({ rowNumber: 2, key, profile: { ...profile, name: 'Ann B' } }),
+      ]);
+
+      // Act
+      const result = await processBatch(message, { ...deps, contacts: stale });
+
+      // Assess: the write the stale plan decided (a new contact) was refused by its condition.
+      expect(result.counts).toEqual(counts({ updated: 1 }));
+      expect(await contactsOf(workspace)).toEqual([
+        expect.objectContaining({ contactId: ann.contactId, name: 'Ann B' }),
+      ]);
+    },
+  );
 
   it('writes the part file with the counts and the rows the report must show', async () => {
     // Prepare
@@ -369,8 +408,8 @@ describe('Function: processBatch', () => {
     let tries = 0;
     const real = deps.contacts;
     const contested: ContactStore = {
-      resolve: (ws, ids) => real.resolve(ws, ids),
-      getContacts: (ws, ids) => real.getContacts(ws, ids),
+      resolve: (ws, ids, options) => real.resolve(ws, ids, options),
+      getContacts: (ws, ids, options) => real.getContacts(ws, ids, options),
       list: (ws) => real.list(ws),
       write: async (ws, writes) => {
         tries += 1;

@@ -236,8 +236,8 @@ export class CrashCounter {
  */
 export function crashingContactStore(inner: ContactStore, counter: CrashCounter): ContactStore {
   return {
-    resolve: (workspace, identities) => inner.resolve(workspace, identities),
-    getContacts: (workspace, ids) => inner.getContacts(workspace, ids),
+    resolve: (workspace, identities, options) => inner.resolve(workspace, identities, options),
+    getContacts: (workspace, ids, options) => inner.getContacts(workspace, ids, options),
     list: (workspace) => inner.list(workspace),
     write: async (workspace, writes) => {
       const n = ++counter.writes;

@@ -141,16 +141,19 @@ export class DynamoTable {
   }
 
   /**
-   * Items by key, any number of keys (duplicates allowed): 100 keys a call, strongly consistent,
-   * `UnprocessedKeys` retried with backoff. Missing items are simply absent; the order is not kept.
+   * Items by key, any number of keys (duplicates allowed): 100 keys a call, strongly consistent unless
+   * `consistent` is false, `UnprocessedKeys` retried with backoff. Missing items are simply absent; the
+   * order is not kept.
    */
-  async batchGet(keys: readonly Key[]): Promise<Item[]> {
+  async batchGet(keys: readonly Key[], consistent = true): Promise<Item[]> {
     const unique = [...new Map(keys.map((k) => [keyId(k), k])).values()];
-    const pages = await Promise.all(chunk(unique, BATCH_GET_MAX_KEYS).map((c) => this.batchGetChunk(c)));
+    const pages = await Promise.all(
+      chunk(unique, BATCH_GET_MAX_KEYS).map((c) => this.batchGetChunk(c, consistent)),
+    );
     return pages.flat();
   }
 
-  private async batchGetChunk(keys: Key[]): Promise<Item[]> {
+  private async batchGetChunk(keys: Key[], consistent: boolean): Promise<Item[]> {
     const found: Item[] = [];
     let pending: Item[] = keys;
     for (let attempt = 0; pending.length > 0; attempt++) {
@@ -158,7 +161,9 @@ export class DynamoTable {
       const request = pending;
       const out = await withRetry(this.policy, () =>
         this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: request, ConsistentRead: true } } }),
+          new BatchGetCommand({
+            RequestItems: { [this.name]: { Keys: request, ConsistentRead: consistent } },
+          }),
         ),
       );
       found.push(...(out.Responses?.[this.name] ?? []));
