@@ -341,7 +341,7 @@ const program = new Command('bench')
   .option('--json', 'also write bench/results.json', false)
   .option(
     '--load',
-    'also the load run: 200 files of 20 rows from 50 workspaces at once (a few minutes)',
+    'also the load run: 200 files of 20 rows from 50 workspaces at once (up to 12 minutes on the emulator)',
     false,
   )
   .addOption(new Option('--only <metrics>', `comma-separated metric names: ${ALL_METRICS.join(', ')}`))
