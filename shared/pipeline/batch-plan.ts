@@ -284,7 +284,7 @@ interface Decided {
  * `reads` may be eventually consistent: nothing is written on what the plan read unless a strongly
  * consistent check or the write's own condition confirms it first. A unit is checked before its writes
  * (`stillHolds`, strongly consistent: the holders and versions its rows read) unless its writes' conditions
- * re-check every identity it read (`guardedByWrites`); the contacts it writes are checked by their writes
+ * re-check every identity it read (`notGuarded`); the contacts it writes are checked by their writes
  * (the version read, or that a new one does not exist). A stale read thus fails a check or a condition
  * and the rows are decided again, never written on.
  *
@@ -508,32 +508,32 @@ function expectingHolders(units: WriteUnit[], working: WorkingSet): WriteUnit[] 
     });
     for (const key of gained) added.set(key, (added.get(key) ?? 0) + 1);
     const { expects, ...rest } = unit;
-    return expects === undefined || guardedByWrites(expects, writes)
-      ? { ...rest, writes }
-      : { ...unit, writes };
+    const checked = expects && notGuarded(expects, writes);
+    return checked ? { ...rest, writes, expects: checked } : { ...rest, writes };
   });
 }
 
 /**
- * Whether the unit's own writes re-check everything its rows read, so that checking the reads before it
- * (`stillHolds`, a read of every identity again) adds nothing: each identity read had no holder besides
- * the unit's contacts, and one of its writes gains it on a condition that it still has none — a channel
- * primary key's claim (no other owner), a shared identity's entry (`expectedHolders`: as many entries of
- * others as read, here none). A read that found another contact, or an identity no write gains, is checked.
+ * The reads of a unit its own writes do not re-check; undefined when they re-check them all. A read is
+ * re-checked when the identity had no holder besides the unit's contacts and one of its writes gains it on
+ * a condition that it still has none — a channel primary key's claim (no other owner), a shared identity's
+ * entry (`expectedHolders`: as many entries of others as read, here none). Only the rest is read again
+ * before the writes (`stillHolds`): a read that found another contact, or an identity no write gains.
  *
  * This is what makes the typical created row cost one read of its identities, not two. A stale read can
  * only make such a write fail its condition: the rows are then decided again (ConcurrentModificationError
- * or IdentityTakenError), never written on what the read missed.
+ * or IdentityTakenError), never written on.
  */
-function guardedByWrites(expects: ReadExpectation, writes: readonly ContactWrite[]): boolean {
-  return Object.entries(expects.reads).every(
-    ([key, { identity, holders }]) =>
-      holders.length === 0 &&
-      writes.some((write) => {
-        if (write.contact.mergedInto !== undefined) return false;
-        if (write.previous && identitiesOf(write.previous).some((i) => identityKey(i) === key)) return false;
-        if (!identitiesOf(write.contact).some((i) => identityKey(i) === key)) return false;
-        return UNIQUE_IDENTITY_TYPES.has(identity.type) || write.expectedHolders?.[key] === 0;
-      }),
+function notGuarded(expects: ReadExpectation, writes: readonly ContactWrite[]): ReadExpectation | undefined {
+  const guarded = (key: string, identity: Identity) =>
+    writes.some((write) => {
+      if (write.contact.mergedInto !== undefined) return false;
+      if (write.previous && identitiesOf(write.previous).some((i) => identityKey(i) === key)) return false;
+      if (!identitiesOf(write.contact).some((i) => identityKey(i) === key)) return false;
+      return UNIQUE_IDENTITY_TYPES.has(identity.type) || write.expectedHolders?.[key] === 0;
+    });
+  const left = Object.entries(expects.reads).filter(
+    ([key, { identity, holders }]) => holders.length > 0 || !guarded(key, identity),
   );
+  return left.length === 0 ? undefined : { ...expects, reads: Object.fromEntries(left) };
 }
