@@ -18,43 +18,39 @@ import type { Channel, CustomValue, Issue, KeyName, RowInput } from '../domain/m
 import { keyValueOf } from '../domain/row.js';
 import type { BatchRow } from './messages.js';
 
-/** Where each system field's value lies in a validated row. */
-const FIELD_PATHS: Readonly<Record<FieldId, string>> = {
-  line_uid: 'line.uid',
-  phone: 'profile.phone',
-  customer_id: 'profile.customerId',
-  name: 'profile.name',
-  email: 'profile.email',
-  note: 'profile.note',
-  tags: 'tags',
-  gender: 'profile.gender',
-  birthday: 'profile.birthday',
-  edm_email: 'edm.email',
-  edm_status: 'edm.status',
-  consent_source: 'edm.consentSource',
-  consent_at: 'edm.consentAt',
-  whatsapp_mobile: 'whatsapp.mobile',
-  whatsapp_status: 'whatsapp.status',
+/**
+ * Where each system field's value lies in a validated row: its path (named in `fields`) and a getter (one
+ * per field, so that each property read stays monomorphic: the encoder runs once a row).
+ */
+const SYSTEM_FIELDS: Readonly<Record<FieldId, { readonly path: string; readonly get: Getter }>> = {
+  line_uid: { path: 'line.uid', get: (row) => row.line?.uid },
+  phone: { path: 'profile.phone', get: (row) => row.profile.phone },
+  customer_id: { path: 'profile.customerId', get: (row) => row.profile.customerId },
+  name: { path: 'profile.name', get: (row) => row.profile.name },
+  email: { path: 'profile.email', get: (row) => row.profile.email },
+  note: { path: 'profile.note', get: (row) => row.profile.note },
+  tags: { path: 'tags', get: (row) => (row.tags.length > 0 ? row.tags : undefined) },
+  gender: { path: 'profile.gender', get: (row) => row.profile.gender },
+  birthday: { path: 'profile.birthday', get: (row) => row.profile.birthday },
+  edm_email: { path: 'edm.email', get: (row) => row.edm?.email },
+  edm_status: { path: 'edm.status', get: (row) => row.edm?.status },
+  consent_source: { path: 'edm.consentSource', get: (row) => row.edm?.consentSource },
+  consent_at: { path: 'edm.consentAt', get: (row) => row.edm?.consentAt },
+  whatsapp_mobile: { path: 'whatsapp.mobile', get: (row) => row.whatsapp?.mobile },
+  whatsapp_status: { path: 'whatsapp.status', get: (row) => row.whatsapp?.status },
 };
 
 /** Value that stands for the row's own cell in a field named `path@column`. */
 const SAME_AS_CELL = 0;
 
+type Getter = (row: RowInput) => unknown;
 type Parent = 'profile' | 'line' | 'edm' | 'whatsapp';
 const PARENTS: readonly string[] = ['profile', 'line', 'edm', 'whatsapp'] satisfies Parent[];
 
-/** A value field: where it lies in the row and, for a text field, the column it is read from. */
+/** A value field: how to read it from the row and, for a text field, the column it is read from. */
 interface ValueField {
-  readonly parent: Parent | 'tags' | 'custom';
-  readonly name: string;
+  readonly get: Getter;
   readonly column?: number;
-}
-
-type RowValues = Record<string, unknown> | undefined;
-
-function fieldValue(row: RowInput, field: ValueField): unknown {
-  if (field.parent === 'tags') return row.tags.length > 0 ? row.tags : undefined;
-  return (row[field.parent] as RowValues)?.[field.name];
 }
 
 /** Writes the rows of one file in the compact form. */
@@ -80,14 +76,14 @@ export function createRowEncoder(
   const fields = ['rowNumber', ...(options.components ? ['component'] : []), 'cells'];
   for (const binding of mapping.columns) {
     if (binding.kind === 'custom') {
-      values.push({ parent: 'custom', name: binding.column });
-      fields.push(`custom.${binding.column}`);
+      const name = binding.column;
+      values.push({ get: (row) => row.custom[name] });
+      fields.push(`custom.${name}`);
       continue;
     }
-    const path = FIELD_PATHS[binding.spec.field];
-    const [parent, name = ''] = path.split('.') as [Parent | 'tags', string?];
-    const text = parent !== 'tags';
-    values.push({ parent, name, ...(text ? { column: binding.index } : {}) });
+    const { path, get } = SYSTEM_FIELDS[binding.spec.field];
+    const text = binding.spec.field !== 'tags';
+    values.push({ get, ...(text ? { column: binding.index } : {}) });
     fields.push(text ? `${path}@${binding.index}` : path);
   }
   fields.push('warnings');
@@ -98,7 +94,7 @@ export function createRowEncoder(
       const out: unknown[] = components ? [row.rowNumber, component, cells] : [row.rowNumber, cells];
       let last = out.length;
       for (const field of values) {
-        const value = fieldValue(row, field);
+        const value = field.get(row);
         out.push(field.column !== undefined && value === cells[field.column] ? SAME_AS_CELL : value);
         if (value !== undefined) last = out.length;
       }
