@@ -128,6 +128,14 @@ export class UnknownMetricError extends Error {
   }
 }
 
+/** `--json` asked of a run that is not a full one: results.json must always come from a full run. */
+export class PartialResultsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PartialResultsError';
+  }
+}
+
 interface Options {
   readonly quick: boolean;
   readonly json: boolean;
@@ -279,6 +287,19 @@ async function main(options: Options): Promise<void> {
   // The handlers' INFO logs and the SDK's notice that its 2027 releases need Node 22 would bury the table.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (options.json) {
+    const partial = [
+      options.quick && '--quick',
+      options.only !== undefined && '--only',
+      options.million !== undefined && '--million',
+      options.e2eRows !== undefined && '--e2e-rows',
+    ].filter(Boolean);
+    if (partial.length > 0) {
+      throw new PartialResultsError(
+        `--json writes bench/results.json, which comes from a full run only; drop ${partial.join(', ')} or --json`,
+      );
+    }
+  }
   const wanted = selected(options.only, options.million !== undefined);
   // The load run's metrics are measured only when asked for (`--load`, or by name with `--only`).
   if (options.load) for (const name of GROUPS.load) wanted.add(name);
@@ -376,7 +397,7 @@ const program = new Command('bench')
     try {
       await main(options);
     } catch (err) {
-      if (!(err instanceof UnknownMetricError)) throw err;
+      if (!(err instanceof UnknownMetricError || err instanceof PartialResultsError)) throw err;
       program.error(err.message);
     }
   });
