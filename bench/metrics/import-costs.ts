@@ -249,7 +249,7 @@ export function importSection(phases: ImportPhases, cpuSecondsPerRow?: number): 
     metrics: [
       { name: 'dynamodb_calls_per_1000_rows_first', value: a.calls, digits: 0 },
       { name: 'dynamodb_calls_per_1000_rows_update', value: b.calls, digits: 0 },
-      { name: 'dynamodb_rcu_per_row_first', value: a.readUnits },
+      { name: 'dynamodb_rcu_per_row_first', value: a.readUnits, goal: { max: 2, text: '≤ 2.0' } },
       { name: 'dynamodb_rcu_per_row_update', value: b.readUnits },
       { name: 'dynamodb_wcu_floor_per_row_first', value: a.floor },
       { name: 'dynamodb_wcu_per_row_first', value: a.writeUnits, goal: wcuGoal(a.floor) },
