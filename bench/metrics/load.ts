@@ -78,13 +78,15 @@ export async function measureLoad(env: LocalEnvironment, sizes: LoadSizes): Prom
     }
     const wallSeconds = (performance.now() - started) / 1000;
     await pipeline.runner.idle({ timeoutMs: 60_000 }).catch(() => undefined);
+    // Jobs first, then the last drain: a job is completed only after its notification was published, so
+    // every completed job's notification is in the queue by then (read the other way round, a job that
+    // completed in between counted as completed without its notification).
+    const ledger = new DynamoImportLedger(env.clients.dynamodb, provisioned.tables.imports);
+    const jobs = await Promise.all(uploads.map((u) => ledger.getJob(u.workspace, u.importId)));
     for (const n of await subscriber.drain()) {
       const id = n.body.summary.importId;
       notified.set(id, (notified.get(id) ?? 0) + 1);
     }
-
-    const ledger = new DynamoImportLedger(env.clients.dynamodb, provisioned.tables.imports);
-    const jobs = await Promise.all(uploads.map((u) => ledger.getJob(u.workspace, u.importId)));
     const seconds = jobs.map((job, i) => {
       const upload = uploads[i] as UploadedImport;
       if (job?.status !== 'completed' || !job.completedAt) return undefined;
