@@ -78,7 +78,7 @@ export function createPhoneNormaliser(region: string, cacheSize = PHONE_CACHE_SI
       const quick = shortcut?.e164(ascii(value));
       if (quick !== undefined) return quick;
       const parsed =
-        nationalCache.get(value) ?? remember(nationalCache, value, parseNational(value, country, shortcut));
+        nationalCache.get(value) ?? remember(nationalCache, value, parseNational(value, country));
       if ('failure' in parsed) return failure(parsed.failure, column, value, region);
       if (parsed.recovered) {
         warnings.push(issue('LEADING_ZERO_RECOVERED', { column, value, normalised: parsed.e164 }));
@@ -106,12 +106,10 @@ function validE164(text: string, country?: CountryCode): string | undefined {
   return phone?.isValid() ? phone.number : undefined;
 }
 
-function parseNational(written: string, country: CountryCode, shortcut: RegionShortcut | undefined): Parsed {
+function parseNational(written: string, country: CountryCode): Parsed {
   const value = ascii(written);
   if (EXCEL_SCIENTIFIC.test(value)) return { failure: 'damaged' };
   if (!PHONE_CHARACTERS.test(value)) return { failure: 'invalid' };
-  const quick = shortcut?.e164(value);
-  if (quick !== undefined) return { e164: quick, recovered: false };
   const international = value.startsWith('+');
   const digits = value.replace(NON_DIGITS, '');
   const phone = parsePhoneNumberFromString(value, { defaultCountry: country, extract: false });

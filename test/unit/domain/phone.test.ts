@@ -129,7 +129,7 @@ describe('RULES §3 phone / mobile (E.164 or national format with the workspace 
 
     // Act
     phones.national('phone', '912345678', first);
-    phones.national('phone', '0922333444', []);
+    phones.national('phone', '922333444', []); // also recovered: parsed, cached, and the full cache cleared
     const again = phones.national('phone', '912345678', second);
 
     // Assess
