@@ -9,8 +9,8 @@
  * 5 ms thread switch two concurrent conditional writes could both pass (measured: two writers racing
  * for one key both won within the first rounds). A `sitecustomize` that lengthens the switch interval
  * to 1 s means a request thread only yields at I/O, which moto never does between check and write.
- * The same `sitecustomize` patches three hot spots of moto 5.2 that grow with the data it holds
- * (see moto-patches.ts); `Emulator.patches` names those applied.
+ * The same `sitecustomize` patches six hot spots of moto 5.2 (costs that grow with the data it holds, and
+ * work redone on every request; see moto-patches.ts); `Emulator.patches` names those applied.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -158,7 +158,9 @@ class WorkingSet {
     const groups = new Map<string, string[]>();
     for (const id of this.changed) {
       const group = this.find(id);
-      groups.set(group, [...(groups.get(group) ?? []), id]);
+      const ids = groups.get(group);
+      if (ids) ids.push(id);
+      else groups.set(group, [id]);
     }
     const dropped: Contact[] = [];
     for (const ids of groups.values()) {

@@ -9,6 +9,7 @@
  * comes from how callers interleave calls (see the harness). The identity index is derived from the
  * profiles, so it is never stale: crash leftovers in the index are the emulator run's business.
  */
+import { canonicalJson } from '../../shared/domain/apply.js';
 import { identitiesOf, identityKey } from '../../shared/domain/identities.js';
 import {
   type Contact,
@@ -37,15 +38,6 @@ export class InjectedCrashError extends Error {
     super(`Injected crash ${where}`);
     this.name = 'InjectedCrashError';
   }
-}
-
-/** JSON with object keys sorted, so two equal contacts give the same text. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
 }
 
 export class MemoryContactStore implements ContactStore {
@@ -127,7 +119,7 @@ export class MemoryContactStore implements ContactStore {
         if (
           stamp === undefined &&
           writes.length === 1 &&
-          canonical(stored) === canonical({ ...contact, version: 1 })
+          canonicalJson(stored) === canonicalJson({ ...contact, version: 1 })
         ) {
           replays.add(contact.contactId);
         } else throw new ConcurrentModificationError(workspace, contact.contactId);
